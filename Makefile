@@ -1,0 +1,102 @@
+# mmf — GNU Makefile.  Targets: all (default), check, bench, demo, install,
+# uninstall, clean.  Variables: CC, PREFIX, SANITIZE (e.g. address,undefined
+# or thread), O (optimisation level).
+#
+# Sanitized builds go to their own directory so objects never mix.
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+O        ?= 2
+SANITIZE ?=
+comma    := ,
+
+VERSION  := 0.1.0
+SOMAJOR  := 0
+
+ifeq ($(SANITIZE),)
+BUILD    := build
+SANFLAGS :=
+else
+BUILD    := build/san-$(subst $(comma),-,$(SANITIZE))
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+endif
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS   ?= -O$(O) -g
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude -Isrc
+LIB_CFLAGS := $(ALL_CFLAGS) -fPIC -fvisibility=hidden
+LDLIBS   := -lpthread
+
+LIB_SRC  := $(wildcard src/*.c)
+LIB_OBJ  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
+LIB_A    := $(BUILD)/libmmf.a
+LIB_SO   := $(BUILD)/libmmf.so.$(VERSION)
+
+TEST_SRC := $(wildcard tests/*.c)
+TEST_BIN := $(BUILD)/tests/mmf-tests
+
+EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
+BENCHES  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+
+.PHONY: all check bench demo install uninstall clean deps-build deps-test
+
+all: $(LIB_A) $(LIB_SO) $(EXAMPLES)
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) include/mmf.h | $(BUILD)/obj
+	$(CC) $(LIB_CFLAGS) -MMD -c $< -o $@
+
+$(LIB_A): $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJ)
+	$(CC) $(SANFLAGS) -shared -Wl,-soname,libmmf.so.$(SOMAJOR) -o $@ $^ $(LDLIBS)
+	ln -sf libmmf.so.$(VERSION) $(BUILD)/libmmf.so.$(SOMAJOR)
+	ln -sf libmmf.so.$(VERSION) $(BUILD)/libmmf.so
+
+$(BUILD)/obj $(BUILD)/tests $(BUILD)/examples $(BUILD)/bench:
+	mkdir -p $@
+
+# Programs link the static library so they run from the build tree as is.
+$(BUILD)/examples/%: examples/%.c $(LIB_A) | $(BUILD)/examples
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(LIB_A) $(LDLIBS)
+
+$(BUILD)/bench/%: bench/%.c $(LIB_A) | $(BUILD)/bench
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(LIB_A) $(LDLIBS) -lm
+
+$(TEST_BIN): $(TEST_SRC) $(wildcard tests/*.h) $(LIB_A) | $(BUILD)/tests deps-test
+	$(CC) $(ALL_CFLAGS) -Itests $(TEST_SRC) -o $@ $(LIB_A) -lcriterion $(LDLIBS)
+
+# Installs what the build and the tests need when it is missing (Debian).
+deps-test:
+	@sh scripts/deps.sh test
+
+deps-build:
+	@sh scripts/deps.sh build
+
+check: $(TEST_BIN)
+	$(TEST_BIN)
+
+demo: $(BUILD)/examples/demo
+	$(BUILD)/examples/demo
+
+bench: $(BENCHES)
+	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
+
+install: $(LIB_A) $(LIB_SO)
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libmmf.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libmmf.so.$(SOMAJOR)
+	ln -sf libmmf.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libmmf.so
+	install -m 644 include/mmf.h $(DESTDIR)$(PREFIX)/include/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' mmf.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/mmf.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/lib/libmmf.a $(DESTDIR)$(PREFIX)/lib/libmmf.so* \
+	      $(DESTDIR)$(PREFIX)/include/mmf.h $(DESTDIR)$(PREFIX)/lib/pkgconfig/mmf.pc
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d)

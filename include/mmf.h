@@ -1,0 +1,355 @@
+/*
+ * mmf.h — the native API of mmf: Windows file-mapping semantics on Linux.
+ *
+ * A *section* (Windows: file mapping object) is a fixed-size object backed
+ * either by a regular file or by memory (Windows: "the paging file").  A
+ * *view* is a range of a section mapped into this process.  Every handle and
+ * every view holds a reference on the section; closing the handle never
+ * unmaps a view, and the memory lives until the last view is gone.
+ *
+ * Conventions (the libuv model):
+ *   - every function returns 0 (or a documented non-negative value) on
+ *     success and a negative error code on failure: either -errno or one of
+ *     the MMF_E* codes below; mmf_strerror() describes both;
+ *   - a failed call changes nothing: no grown file, no mapping left behind,
+ *     no output parameter written;
+ *   - sizes and offsets are 64-bit and overflow-checked;
+ *   - every function is thread-safe.
+ */
+#ifndef MMF_H
+#define MMF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define MMF_EXTERN __attribute__((visibility("default")))
+#else
+#define MMF_EXTERN
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Error codes (in addition to negated errno values)                   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Each code names one Windows condition so that the Win32 layer can map it
+ * to the right GetLastError value without deciding anything itself.
+ */
+enum {
+    MMF_EALIGN       = -10001, /* offset or address not a multiple of the
+                                  allocation granularity
+                                  (Windows: ERROR_MAPPED_ALIGNMENT) */
+    MMF_EADDRINUSE   = -10002, /* requested view address is not free
+                                  (Windows: ERROR_INVALID_ADDRESS) */
+    MMF_ENOTVIEW     = -10003, /* address (or range) is not inside one view
+                                  of this process (ERROR_INVALID_ADDRESS) */
+    MMF_EVIEWSIZE    = -10004, /* view would extend past the end of the
+                                  section (ERROR_ACCESS_DENIED) */
+    MMF_EEMPTYFILE   = -10005, /* size 0 requested on an empty file
+                                  (ERROR_FILE_INVALID) */
+    MMF_ETOOBIG      = -10006, /* non-writable section larger than its file
+                                  (ERROR_NOT_ENOUGH_MEMORY) */
+    MMF_ENOTFILE     = -10007, /* the view is memory-backed, it has no file
+                                  name (ERROR_FILE_INVALID) */
+    MMF_ECOMMIT      = -10008, /* the memory of a committed section could not
+                                  be reserved (ERROR_COMMITMENT_LIMIT) */
+    MMF_ENOLARGEPAGES= -10009, /* large pages requested but the system has
+                                  none available (ERROR_PRIVILEGE_NOT_HELD /
+                                  ERROR_NO_SYSTEM_RESOURCES) */
+    MMF_EPROTECT     = -10010, /* new page protection exceeds what the view
+                                  was mapped with (ERROR_INVALID_PARAMETER) */
+};
+
+/*
+ * mmf_strerror - describe an error code.
+ * @code: a value returned by any mmf function (MMF_E*, -errno, or 0).
+ * Returns a static, never-NULL string.  Unknown codes give "unknown error".
+ */
+MMF_EXTERN const char *mmf_strerror(int code);
+
+/* ------------------------------------------------------------------ */
+/* Page protections                                                    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A protection is a set of bits; only the eight combinations named below are
+ * valid (anything else is -EINVAL wherever a protection is taken).
+ * MMF_PAGE_COPY means copy-on-write: writes make private pages that never
+ * reach the section.  For the capping rules a protection's *access set* is its
+ * READ/WRITE/EXEC bits (so WRITECOPY needs only READ).
+ */
+#define MMF_PAGE_READ   0x1u
+#define MMF_PAGE_WRITE  0x2u
+#define MMF_PAGE_EXEC   0x4u
+#define MMF_PAGE_COPY   0x8u
+
+#define MMF_PAGE_NOACCESS           0u
+#define MMF_PAGE_READONLY           (MMF_PAGE_READ)
+#define MMF_PAGE_READWRITE          (MMF_PAGE_READ | MMF_PAGE_WRITE)
+#define MMF_PAGE_WRITECOPY          (MMF_PAGE_READ | MMF_PAGE_COPY)
+#define MMF_PAGE_EXECUTE            (MMF_PAGE_EXEC)
+#define MMF_PAGE_EXECUTE_READ       (MMF_PAGE_READ | MMF_PAGE_EXEC)
+#define MMF_PAGE_EXECUTE_READWRITE  (MMF_PAGE_READ | MMF_PAGE_WRITE | MMF_PAGE_EXEC)
+#define MMF_PAGE_EXECUTE_WRITECOPY  (MMF_PAGE_READ | MMF_PAGE_EXEC | MMF_PAGE_COPY)
+
+/* ------------------------------------------------------------------ */
+/* Sections                                                            */
+/* ------------------------------------------------------------------ */
+
+/* An open handle to a section.  Opaque. */
+typedef struct mmf_section mmf_section;
+
+/* Section attribute flags (Windows SEC_*). */
+#define MMF_SEC_COMMIT        0x01u /* memory sections: reserve all memory at
+                                       create (the default when neither COMMIT
+                                       nor RESERVE is given) */
+#define MMF_SEC_RESERVE       0x02u /* memory sections: do not reserve; running
+                                       out later raises SIGBUS on access */
+#define MMF_SEC_LARGE_PAGES   0x04u /* memory sections: hugetlb pages; needs
+                                       MMF_SEC_COMMIT given explicitly */
+#define MMF_SEC_LARGE_PAGES_FALLBACK 0x08u /* with LARGE_PAGES: use normal pages
+                                       when the system has no large pages */
+#define MMF_SEC_NOCACHE       0x10u /* accepted for compatibility, no effect;
+                                       needs COMMIT or RESERVE given explicitly */
+#define MMF_SEC_WRITECOMBINE  0x20u /* same as NOCACHE */
+
+/*
+ * mmf_section_from_fd - create a section backed by an open regular file.
+ * @fd:    an open descriptor of a regular file.  The section keeps its own
+ *         duplicate (close-on-exec); the caller may close @fd at once.
+ * @size:  the section size in bytes; 0 means the file's current size.  A
+ *         size larger than the file grows the file (sparse) when @prot is
+ *         writable; the file is never shrunk.  Only the first @size bytes of
+ *         a longer file are reachable.
+ * @prot:  MMF_PAGE_READONLY, _READWRITE, _WRITECOPY, _EXECUTE_READ,
+ *         _EXECUTE_READWRITE or _EXECUTE_WRITECOPY: the most any view may get.
+ * @flags: 0 or MMF_SEC_COMMIT / MMF_SEC_RESERVE (no effect on files),
+ *         optionally with MMF_SEC_NOCACHE / MMF_SEC_WRITECOMBINE.
+ * @out:   receives the new handle.
+ * Errors: -EBADF (@fd not open, or an O_PATH descriptor); -EINVAL (not a
+ *         regular file, invalid @prot or @flags, MMF_SEC_LARGE_PAGES, NULL
+ *         @out, size beyond what the file system can address);
+ *         -EACCES (@fd's access mode does not allow @prot: a writable
+ *         protection needs O_RDWR, every protection needs read access, an
+ *         execute protection on a noexec mount); MMF_EEMPTYFILE (@size 0 and
+ *         the file is empty); MMF_ETOOBIG (@size larger than the file with a
+ *         non-writable @prot); -ENOSPC, -EFBIG, -EIO (the file could not be
+ *         grown); -ENOMEM, -EMFILE.
+ */
+MMF_EXTERN int mmf_section_from_fd(int fd, uint64_t size, unsigned prot,
+                                   unsigned flags, mmf_section **out);
+
+/*
+ * mmf_section_create_memory - create a memory-backed ("pagefile") section.
+ * The memory is a memfd sealed against shrinking and growing, zero-filled,
+ * of @size rounded up to whole pages (or whole large pages).
+ * @size:  bytes, not 0.
+ * @prot:  as for mmf_section_from_fd().
+ * @flags: MMF_SEC_COMMIT (the default) reserves the memory now, so running
+ *         out is an error here and not a SIGBUS later; MMF_SEC_RESERVE skips
+ *         that; MMF_SEC_LARGE_PAGES (with MMF_SEC_COMMIT) uses hugetlb pages
+ *         and @size must be a multiple of mmf_large_page_size();
+ *         MMF_SEC_LARGE_PAGES_FALLBACK allows normal pages when none are
+ *         available; MMF_SEC_NOCACHE / MMF_SEC_WRITECOMBINE are accepted.
+ * @out:   receives the new handle.
+ * Errors: -EINVAL (@size 0 or above 2^63, invalid @prot, COMMIT together with
+ *         RESERVE, LARGE_PAGES without COMMIT or with RESERVE, NOCACHE or
+ *         WRITECOMBINE without COMMIT or RESERVE, a large-page size that is not
+ *         a multiple of the large page size, NULL @out); MMF_ECOMMIT (the
+ *         memory could not be reserved: full tmpfs, memory cgroup limit);
+ *         MMF_ENOLARGEPAGES (no large pages, and no fallback allowed);
+ *         -ENOMEM, -EMFILE.
+ */
+MMF_EXTERN int mmf_section_create_memory(uint64_t size, unsigned prot,
+                                         unsigned flags, mmf_section **out);
+
+/*
+ * mmf_section_close - close a section handle.
+ * The views made from it stay mapped and usable; the section's memory (and
+ * its file descriptor) is released when the last view is unmapped.
+ * Errors: -EBADF (NULL or not a live section handle).  Using a handle after
+ * closing it is undefined, like using a pointer after free().
+ */
+MMF_EXTERN int mmf_section_close(mmf_section *s);
+
+/* What mmf_section_query() reports. */
+typedef struct mmf_section_info {
+    uint64_t size;        /* bytes: exact for files, page-rounded for memory */
+    unsigned protection;  /* the MMF_PAGE_* value given at create */
+    unsigned flags;       /* MMF_SEC_* in effect (COMMIT or RESERVE filled in
+                             for memory sections; LARGE_PAGES only if used) */
+    int      file_backed; /* 1 for a file section, 0 for a memory section */
+    uint64_t id;          /* unique per section object in this process */
+} mmf_section_info;
+
+/*
+ * mmf_section_query - describe a section.
+ * Errors: -EBADF (@s not a live handle); -EINVAL (@info NULL).
+ */
+MMF_EXTERN int mmf_section_query(mmf_section *s, mmf_section_info *info);
+
+/*
+ * mmf_section_sync - make a file section's data and metadata durable
+ * (fsync; Windows' FlushFileBuffers).  Flush dirty views first with
+ * mmf_view_flush().  A memory section has nothing to sync: returns 0.
+ * Errors: -EBADF; -EIO, -ENOSPC, -EDQUOT (from fsync).
+ */
+MMF_EXTERN int mmf_section_sync(mmf_section *s);
+
+/* ------------------------------------------------------------------ */
+/* Granularity                                                         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * mmf_granularity - the process's default allocation granularity: view
+ * offsets, requested view addresses and (when larger than a page) view base
+ * addresses are multiples of it.  Initially the page size.
+ */
+MMF_EXTERN uint64_t mmf_granularity(void);
+
+/*
+ * mmf_set_granularity - set the process default granularity.
+ * @g: 0 for the page size, or a power of two between the page size and
+ *     1 GiB (Windows uses 65536).
+ * Errors: -EINVAL.
+ */
+MMF_EXTERN int mmf_set_granularity(uint64_t g);
+
+/*
+ * mmf_large_page_size - the large (huge) page size used by
+ * MMF_SEC_LARGE_PAGES, or 0 when the kernel offers none.
+ */
+MMF_EXTERN uint64_t mmf_large_page_size(void);
+
+/* ------------------------------------------------------------------ */
+/* Views                                                               */
+/* ------------------------------------------------------------------ */
+
+/* Optional arguments of mmf_view_map(); zero-initialise, then set fields. */
+typedef struct mmf_map_options {
+    void    *address;     /* NULL: the system chooses; otherwise the view is
+                             placed exactly there or the call fails */
+    uint64_t granularity; /* 0: the process default (mmf_granularity());
+                             otherwise a value mmf_set_granularity() accepts */
+} mmf_map_options;
+
+/*
+ * mmf_view_map - map a view of a section.
+ * @s:      the section handle.
+ * @prot:   the view's protection: MMF_PAGE_NOACCESS, _READONLY, _READWRITE,
+ *          _WRITECOPY (private copy-on-write), _EXECUTE, _EXECUTE_READ,
+ *          _EXECUTE_READWRITE or _EXECUTE_WRITECOPY.  Its access set must be
+ *          within the section's (a copy view needs only read access, so any
+ *          readable section allows one).
+ * @offset: where in the section the view starts; a multiple of the
+ *          granularity, below the section size.
+ * @size:   bytes; 0 means from @offset to the end of the section.
+ * @opt:    NULL, or options (requested address, granularity).
+ * @view:   receives the view's base address (a multiple of the granularity).
+ * Errors: -EBADF; -EINVAL (invalid @prot or options, NULL @view, @offset at
+ *         or past the end of the section); -EACCES (@prot exceeds the
+ *         section's protection); MMF_EALIGN (@offset or the requested address
+ *         not a multiple of the granularity); MMF_EVIEWSIZE (@offset + @size
+ *         past the end of the section, including arithmetic overflow);
+ *         MMF_EADDRINUSE (the requested range is not entirely free: nothing
+ *         that is mapped is ever replaced); -ENOMEM (no address space, or the
+ *         commit for a large copy view); -EPERM (execute on a noexec mount).
+ */
+MMF_EXTERN int mmf_view_map(mmf_section *s, unsigned prot, uint64_t offset,
+                            uint64_t size, const mmf_map_options *opt,
+                            void **view);
+
+/*
+ * mmf_view_unmap - unmap the view that contains @addr (any address inside
+ * it; the whole view goes).  Dirty pages are not written synchronously: use
+ * mmf_view_flush() first when durability matters.
+ * Errors: MMF_ENOTVIEW (@addr is in no view of this process, or was already
+ * unmapped).
+ */
+MMF_EXTERN int mmf_view_unmap(const void *addr);
+
+/*
+ * mmf_view_flush - write the dirty pages of a range of one view to its file
+ * and wait for the writes (msync MS_SYNC).  @addr is rounded down to a page.
+ * @len: bytes; 0 means to the end of the view.
+ * For memory sections and copy-on-write pages there is nothing to write and
+ * the call succeeds.  It does not make metadata durable: see
+ * mmf_section_sync().
+ * Errors: MMF_ENOTVIEW (@addr in no view, or @addr + @len past the end of
+ * its view); -EIO, -ENOSPC (writeback failed).
+ */
+MMF_EXTERN int mmf_view_flush(const void *addr, size_t len);
+
+/*
+ * mmf_view_protect - change the protection of the pages covering
+ * [@addr, @addr + @len) inside one view (Windows' VirtualProtect).
+ * @prot:     any MMF_PAGE_* value; its access set must be within that of the
+ *            view's original protection.  MMF_PAGE_WRITECOPY is allowed on any
+ *            readable view: the pages are remapped private, and writes to
+ *            them never reach the section.
+ * @old_prot: NULL, or receives the previous protection of the first page.
+ * Errors: -EINVAL (@len 0, invalid @prot); MMF_ENOTVIEW (@addr in no view, or
+ *         the range runs past the end of its view); MMF_EPROTECT (@prot
+ *         exceeds the view's original access); -ENOMEM (the kernel's map
+ *         count limit).  On error nothing changes.
+ * Note: pages made WRITECOPY and later given a non-copy protection are
+ * mapped shared again, so private modifications made meanwhile are dropped
+ * (Windows keeps such pages private).
+ */
+MMF_EXTERN int mmf_view_protect(void *addr, size_t len, unsigned prot,
+                                unsigned *old_prot);
+
+/* What mmf_view_query() reports (Windows' MEMORY_BASIC_INFORMATION). */
+typedef struct mmf_view_info {
+    void    *region_base;     /* the address rounded down to its page: the
+                                 region starts there (as in Windows) */
+    uint64_t region_size;     /* bytes from region_base to the end of the run
+                                 of pages with the same protection (never past
+                                 the end of the view) */
+    unsigned protection;      /* current protection of that region */
+    void    *view_base;       /* the view's base address */
+    uint64_t view_size;       /* the view's size, rounded up to pages */
+    unsigned view_protection; /* the protection the view was mapped with */
+    uint64_t offset;          /* the view's offset in its section */
+    uint64_t section_id;      /* the id of the section (mmf_section_query) */
+    uint64_t section_size;    /* the section's size */
+    int      file_backed;     /* 1 if the section is backed by a file */
+} mmf_view_info;
+
+/*
+ * mmf_view_query - describe the view containing @addr.
+ * Errors: MMF_ENOTVIEW (@addr is in no view); -EINVAL (@info NULL).
+ */
+MMF_EXTERN int mmf_view_query(const void *addr, mmf_view_info *info);
+
+/*
+ * mmf_view_filename - the path of the file behind a view (Windows'
+ * GetMappedFileName), as the kernel names it now: a file renamed since the
+ * section was made shows its new path; an unlinked one ends in " (deleted)".
+ * @addr: any address inside a view of a file section.
+ * @buf, @size: receives the NUL-terminated path.
+ * @len: NULL, or receives the path's length without the NUL (also when the
+ *       buffer is too small).
+ * Errors: MMF_ENOTVIEW (@addr in no view); MMF_ENOTFILE (memory section);
+ *         -ERANGE (@size too small; @buf unchanged); -EINVAL (@buf NULL with
+ *         @size > 0).
+ */
+MMF_EXTERN int mmf_view_filename(const void *addr, char *buf, size_t size,
+                                 size_t *len);
+
+/*
+ * mmf_view_count - the number of views currently mapped by this process
+ * through mmf.
+ */
+MMF_EXTERN size_t mmf_view_count(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MMF_H */

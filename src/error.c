@@ -1,0 +1,27 @@
+/* error.c — error descriptions. */
+#include <string.h>
+
+#include "internal.h"
+
+const char *mmf_strerror(int code)
+{
+    switch (code) {
+    case 0:                 return "success";
+    case MMF_EALIGN:        return "offset or address is not a multiple of the allocation granularity";
+    case MMF_EADDRINUSE:    return "the requested address range is not free";
+    case MMF_ENOTVIEW:      return "address is not inside a view";
+    case MMF_EVIEWSIZE:     return "view extends past the end of the section";
+    case MMF_EEMPTYFILE:    return "cannot map an empty file with size 0";
+    case MMF_ETOOBIG:       return "read-only section is larger than its file";
+    case MMF_ENOTFILE:      return "view is memory-backed and has no file";
+    case MMF_ECOMMIT:       return "not enough memory to commit the section";
+    case MMF_ENOLARGEPAGES: return "no large pages are available";
+    case MMF_EPROTECT:      return "protection exceeds the view's access";
+    }
+    /* strerror() of an unknown number returns "Unknown error N" from a
+     * static buffer on glibc; keep our own answer for the out-of-range case
+     * so the result is always a constant string. */
+    if (code < 0 && code > -4096)
+        return strerrordesc_np(-code) ? strerrordesc_np(-code) : "unknown error";
+    return "unknown error";
+}

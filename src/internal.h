@@ -1,0 +1,98 @@
+/*
+ * internal.h — definitions shared by the files of libmmf.  Not installed.
+ *
+ * Object model (after Wine's server/mapping.c): a `struct section` is the
+ * section object, reference-counted by the handles (`mmf_section`) that name
+ * it and by the views mapped from it.  A `struct view` describes one mapping
+ * in this process and lives in the process's view table (viewtable.c).
+ */
+#ifndef MMF_INTERNAL_H
+#define MMF_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mmf.h"
+
+#define MMF_HIDDEN __attribute__((visibility("hidden")))
+
+/* ---- system facts (sysinfo.c) ---- */
+
+MMF_HIDDEN uint64_t mmf__page_size(void);
+/* Accepts 0 (meaning the page size) or a power of two in [page, 1 GiB]. */
+MMF_HIDDEN int mmf__granularity_valid(uint64_t g);
+/* Bytes of memory a committed section may still take, or UINT64_MAX when
+ * unknown: MemAvailable + SwapFree, capped by the cgroup's memory.max. */
+MMF_HIDDEN uint64_t mmf__commit_room(void);
+/* Total RAM + swap in bytes (read once). */
+MMF_HIDDEN uint64_t mmf__memory_total(void);
+
+/* ---- protections (prot.c) ---- */
+
+MMF_HIDDEN int mmf__prot_valid(unsigned prot);          /* one of the 8 */
+MMF_HIDDEN int mmf__prot_valid_section(unsigned prot);  /* readable ones */
+/* 1 when prot's access set (R/W/X bits) lies within cap's. */
+MMF_HIDDEN int mmf__prot_within(unsigned prot, unsigned cap);
+MMF_HIDDEN int mmf__prot_to_mmap(unsigned prot);        /* PROT_* bits */
+
+/* ---- sections (section.c) ---- */
+
+struct section {
+    atomic_long refs;     /* handles + views */
+    int         fd;       /* our own descriptor: a dup of the file, or memfd */
+    uint64_t    size;     /* exact (file) or rounded to `unit` (memory) */
+    uint64_t    unit;     /* mapping unit: page size or large page size */
+    unsigned    prot;     /* MMF_PAGE_* maximum protection */
+    unsigned    flags;    /* MMF_SEC_* in effect */
+    int         file_backed;
+    uint64_t    id;
+};
+
+#define MMF_SECTION_MAGIC 0x6d6d6653u /* "mmfS" */
+
+struct mmf_section {
+    uint32_t        magic;
+    struct section *sec;
+};
+
+MMF_HIDDEN void mmf__section_ref(struct section *s);
+MMF_HIDDEN void mmf__section_unref(struct section *s);
+/* The section behind a live handle, or NULL. */
+MMF_HIDDEN struct section *mmf__section_of(const mmf_section *h);
+
+/* ---- views (view.c, viewtable.c) ---- */
+
+/* A run of pages with one protection: from `start` (bytes from the view
+ * base) to the next run's start, or to the end of the view. */
+struct prot_run {
+    uint64_t start;
+    unsigned prot;
+};
+
+struct view {
+    uintptr_t        base;
+    uint64_t         len;    /* mapped bytes, a multiple of the section unit */
+    uint64_t         offset; /* in the section */
+    unsigned         prot;   /* protection the view was mapped with */
+    struct section  *sec;    /* holds a reference */
+    struct prot_run *runs;
+    size_t           nruns;
+};
+
+/* The table is guarded by one rwlock: lookups take it shared, changes
+ * exclusive.  vt_find/vt_insert/vt_remove require the lock held. */
+MMF_HIDDEN void mmf__vt_rdlock(void);
+MMF_HIDDEN void mmf__vt_wrlock(void);
+MMF_HIDDEN void mmf__vt_unlock(void);
+MMF_HIDDEN struct view *mmf__vt_find(uintptr_t addr);
+/* Inserts v.  An entry whose range overlaps v can only be a view the
+ * application unmapped behind our back (munmap) whose address the kernel
+ * reused: it is dropped and returned through *stale for the caller to free
+ * after unlocking.  Returns 0 or -ENOMEM. */
+MMF_HIDDEN int mmf__vt_insert(struct view *v, struct view **stale);
+MMF_HIDDEN void mmf__vt_remove(struct view *v);
+MMF_HIDDEN size_t mmf__vt_count(void);
+MMF_HIDDEN void mmf__view_free(struct view *v);
+
+#endif

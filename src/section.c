@@ -1,0 +1,298 @@
+/*
+ * section.c — section objects (Windows: file mapping objects) and handles.
+ *
+ * A section owns one descriptor: a duplicate of the caller's file
+ * descriptor, or a memfd.  Views map from it; they keep the section (and so
+ * the descriptor) alive through its reference count, so closing the last
+ * handle never unmaps anything.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+
+static _Atomic uint64_t next_id = 1;
+
+void mmf__section_ref(struct section *s)
+{
+    atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+}
+
+void mmf__section_unref(struct section *s)
+{
+    if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1) {
+        close(s->fd);
+        free(s);
+    }
+}
+
+struct section *mmf__section_of(const mmf_section *h)
+{
+    if (!h || h->magic != MMF_SECTION_MAGIC)
+        return NULL;
+    return h->sec;
+}
+
+/* Builds the section and its first handle around an open descriptor that
+ * the section takes over.  On failure the descriptor is left to the caller. */
+static int section_new(int fd, uint64_t size, uint64_t unit, unsigned prot,
+                       unsigned flags, int file_backed, mmf_section **out)
+{
+    struct section *s = malloc(sizeof *s);
+    mmf_section *h = malloc(sizeof *h);
+    if (!s || !h) {
+        free(s);
+        free(h);
+        return -ENOMEM;
+    }
+    atomic_init(&s->refs, 1);
+    s->fd = fd;
+    s->size = size;
+    s->unit = unit;
+    s->prot = prot;
+    s->flags = flags;
+    s->file_backed = file_backed;
+    s->id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
+    h->magic = MMF_SECTION_MAGIC;
+    h->sec = s;
+    *out = h;
+    return 0;
+}
+
+/* The SEC_* rules shared by both kinds of section (spec §2.2): COMMIT and
+ * RESERVE exclude each other, NOCACHE and WRITECOMBINE need one of them
+ * given explicitly, and large pages need COMMIT. */
+static int flags_valid(unsigned flags)
+{
+    const unsigned known = MMF_SEC_COMMIT | MMF_SEC_RESERVE | MMF_SEC_LARGE_PAGES |
+                           MMF_SEC_LARGE_PAGES_FALLBACK | MMF_SEC_NOCACHE |
+                           MMF_SEC_WRITECOMBINE;
+    if (flags & ~known)
+        return 0;
+    if ((flags & MMF_SEC_COMMIT) && (flags & MMF_SEC_RESERVE))
+        return 0;
+    if ((flags & (MMF_SEC_NOCACHE | MMF_SEC_WRITECOMBINE)) &&
+        !(flags & (MMF_SEC_COMMIT | MMF_SEC_RESERVE)))
+        return 0;
+    if ((flags & MMF_SEC_LARGE_PAGES) && !(flags & MMF_SEC_COMMIT))
+        return 0;
+    if ((flags & MMF_SEC_LARGE_PAGES_FALLBACK) && !(flags & MMF_SEC_LARGE_PAGES))
+        return 0;
+    return 1;
+}
+
+int mmf_section_from_fd(int fd, uint64_t size, unsigned prot, unsigned flags,
+                        mmf_section **out)
+{
+    if (!out || !mmf__prot_valid_section(prot) || !flags_valid(flags) ||
+        (flags & MMF_SEC_LARGE_PAGES))
+        return -EINVAL;
+
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0)
+        return -errno;
+    if (fl & O_PATH)        /* no I/O possible through it */
+        return -EBADF;
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    if (!S_ISREG(st.st_mode))
+        return -EINVAL;
+
+    /* The descriptor's access mode caps the protection, as the file
+     * handle's rights do on Windows: every section reads, a writable one
+     * also writes.  mmap would refuse too, but only at view time. */
+    int acc = fl & O_ACCMODE;
+    if (acc == O_WRONLY)
+        return -EACCES;
+    if ((prot & MMF_PAGE_WRITE) && acc != O_RDWR)
+        return -EACCES;
+    if (prot & MMF_PAGE_EXEC) {
+        struct statvfs vfs;
+        if (fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_NOEXEC))
+            return -EACCES;
+    }
+
+    uint64_t fsize = (uint64_t)st.st_size;
+    if (size == 0) {
+        if (fsize == 0)
+            return MMF_EEMPTYFILE;
+        size = fsize;
+    }
+    if (size > (uint64_t)INT64_MAX)
+        return -EINVAL;
+    int grow = size > fsize;
+    if (grow && !(prot & MMF_PAGE_WRITE))
+        return MMF_ETOOBIG;
+
+    /* Our own descriptor: the caller may close theirs at once.  It shares
+     * the open file description (offset, flags), which we never use for
+     * read/write, so sharing is harmless. */
+    int own = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (own < 0)
+        return -errno;
+    mmf_section *h;
+    int rc = section_new(own, size, mmf__page_size(), prot,
+                         flags & ~(MMF_SEC_COMMIT | MMF_SEC_RESERVE), 1, &h);
+    if (rc < 0) {
+        close(own);
+        return rc;
+    }
+    /* Growing is the last step that can fail, so a failed create never
+     * leaves a grown file behind.  ftruncate makes the new part sparse
+     * (zeros), which Windows allows ("file-system defined"). */
+    if (grow && ftruncate(own, (off_t)size) < 0) {
+        rc = -errno;
+        mmf_section_close(h);
+        return rc;
+    }
+    *out = h;
+    return 0;
+}
+
+/* memfd_create with a flag saying what execution we want.  Kernels before
+ * 6.3 know neither MFD_EXEC nor MFD_NOEXEC_SEAL (EINVAL): retry without,
+ * and remember, so that later creates pay one system call.  Passing one of
+ * the two matters on 6.3+: without it the kernel warns, and with
+ * vm.memfd_noexec=2 it refuses. */
+static int memfd_for(unsigned prot, unsigned extra)
+{
+    static _Atomic int exec_flags_work = 1;
+    unsigned base = MFD_CLOEXEC | MFD_ALLOW_SEALING | extra;
+    unsigned exec = (prot & MMF_PAGE_EXEC) ? MFD_EXEC : MFD_NOEXEC_SEAL;
+    if (atomic_load_explicit(&exec_flags_work, memory_order_relaxed)) {
+        int fd = memfd_create("mmf-section", base | exec);
+        if (fd >= 0 || errno != EINVAL)
+            return fd;
+        atomic_store_explicit(&exec_flags_work, 0, memory_order_relaxed);
+    }
+    return memfd_create("mmf-section", base);
+}
+
+/* Sizes the memfd, commits its memory if asked, and seals its size.
+ * Returns 0 or a negative code; the caller closes fd on failure. */
+static int memfd_prepare(int fd, uint64_t size, int commit, int large)
+{
+    if (ftruncate(fd, (off_t)size) < 0)
+        return errno == EINVAL || errno == EFBIG ? -EINVAL : -errno;
+    if (commit) {
+        /* fallocate makes a full tmpfs or memory cgroup an error now
+         * instead of a SIGBUS at first touch (Firebird#8048 is that bug).
+         * The kernel does not check a memfd against RAM, though: a size
+         * beyond what memory can hold would push the system into reclaim
+         * and the OOM killer.  So for large sizes compare first with
+         * what is available (reading /proc costs microseconds; small
+         * sections skip it). */
+        if (!large && size >= mmf__memory_total() / 16 && size > mmf__commit_room())
+            return MMF_ECOMMIT;
+        int r;
+        do
+            r = fallocate(fd, 0, 0, (off_t)size);
+        while (r < 0 && errno == EINTR);
+        if (r < 0) {
+            if (errno == ENOSPC || errno == ENOMEM || errno == EFBIG)
+                return large ? MMF_ENOLARGEPAGES : MMF_ECOMMIT;
+            return -errno;
+        }
+    }
+    /* No one holding the descriptor can now resize the memory under a
+     * view (which would make it SIGBUS). */
+    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0)
+        return -errno;
+    return 0;
+}
+
+int mmf_section_create_memory(uint64_t size, unsigned prot, unsigned flags,
+                              mmf_section **out)
+{
+    if (!out || !mmf__prot_valid_section(prot) || !flags_valid(flags) || size == 0 ||
+        size > (uint64_t)INT64_MAX / 2)
+        return -EINVAL;
+    if (!(flags & MMF_SEC_RESERVE))
+        flags |= MMF_SEC_COMMIT;
+
+    uint64_t unit = mmf__page_size();
+    int large = 0;
+    if (flags & MMF_SEC_LARGE_PAGES) {
+        uint64_t lp = mmf_large_page_size();
+        if (lp && size % lp)
+            return -EINVAL;
+        if (lp) {
+            large = 1;
+            unit = lp;
+        } else if (!(flags & MMF_SEC_LARGE_PAGES_FALLBACK)) {
+            return MMF_ENOLARGEPAGES;
+        }
+    }
+    size = (size + unit - 1) / unit * unit;
+
+    for (;;) {
+        int fd = memfd_for(prot, large ? MFD_HUGETLB : 0);
+        if (fd < 0)
+            return -errno;
+        int rc = memfd_prepare(fd, size, flags & MMF_SEC_COMMIT, large);
+        if (rc == MMF_ENOLARGEPAGES && (flags & MMF_SEC_LARGE_PAGES_FALLBACK)) {
+            close(fd);
+            large = 0;
+            unit = mmf__page_size();
+            continue;
+        }
+        unsigned eff = large ? flags & ~MMF_SEC_LARGE_PAGES_FALLBACK
+                             : flags & ~(MMF_SEC_LARGE_PAGES | MMF_SEC_LARGE_PAGES_FALLBACK);
+        if (rc == 0)
+            rc = section_new(fd, size, unit, prot, eff, 0, out);
+        if (rc < 0)
+            close(fd);
+        return rc;
+    }
+}
+
+int mmf_section_close(mmf_section *h)
+{
+    struct section *s = mmf__section_of(h);
+    if (!s)
+        return -EBADF;
+    h->magic = 0;
+    free(h);
+    mmf__section_unref(s);
+    return 0;
+}
+
+int mmf_section_query(mmf_section *h, mmf_section_info *info)
+{
+    struct section *s = mmf__section_of(h);
+    if (!s)
+        return -EBADF;
+    if (!info)
+        return -EINVAL;
+    info->size = s->size;
+    info->protection = s->prot;
+    info->flags = s->flags;
+    info->file_backed = s->file_backed;
+    info->id = s->id;
+    return 0;
+}
+
+int mmf_section_sync(mmf_section *h)
+{
+    struct section *s = mmf__section_of(h);
+    if (!s)
+        return -EBADF;
+    if (!s->file_backed)
+        return 0;
+    /* A read-only descriptor can be fsync'ed on Linux; Windows requires
+     * GENERIC_WRITE for FlushFileBuffers, which the Win32 layer checks. */
+    return fsync(s->fd) < 0 ? -errno : 0;
+}
