@@ -129,7 +129,8 @@ typedef struct mmf_section mmf_section;
  * @prot:  MMF_PAGE_READONLY, _READWRITE, _WRITECOPY, _EXECUTE_READ,
  *         _EXECUTE_READWRITE or _EXECUTE_WRITECOPY: the most any view may get.
  * @flags: 0 or MMF_SEC_COMMIT / MMF_SEC_RESERVE (no effect on files),
- *         optionally with MMF_SEC_NOCACHE / MMF_SEC_WRITECOMBINE.
+ *         optionally with MMF_SEC_NOCACHE / MMF_SEC_WRITECOMBINE, which (as
+ *         on Windows) need COMMIT or RESERVE given explicitly.
  * @out:   receives the new handle.
  * Errors: -EBADF (@fd not open, or an O_PATH descriptor); -EINVAL (not a
  *         regular file, invalid @prot or @flags, MMF_SEC_LARGE_PAGES, NULL
@@ -157,8 +158,9 @@ MMF_EXTERN int mmf_section_from_fd(int fd, uint64_t size, unsigned prot,
  *         MMF_SEC_LARGE_PAGES_FALLBACK allows normal pages when none are
  *         available; MMF_SEC_NOCACHE / MMF_SEC_WRITECOMBINE are accepted.
  * @out:   receives the new handle.
- * Errors: -EINVAL (@size 0 or above 2^63, invalid @prot, COMMIT together with
- *         RESERVE, LARGE_PAGES without COMMIT or with RESERVE, NOCACHE or
+ * Errors: -EINVAL (@size 0 or above 2^62, invalid @prot, COMMIT together with
+ *         RESERVE, LARGE_PAGES without COMMIT or with RESERVE, LARGE_PAGES_FALLBACK
+ *         without LARGE_PAGES, NOCACHE or
  *         WRITECOMBINE without COMMIT or RESERVE, a large-page size that is not
  *         a multiple of the large page size, NULL @out); MMF_ECOMMIT (the
  *         memory could not be reserved: full tmpfs, memory cgroup limit);
@@ -269,7 +271,8 @@ MMF_EXTERN int mmf_view_map(mmf_section *s, unsigned prot, uint64_t offset,
  * it; the whole view goes).  Dirty pages are not written synchronously: use
  * mmf_view_flush() first when durability matters.
  * Errors: MMF_ENOTVIEW (@addr is in no view of this process, or was already
- * unmapped).
+ * unmapped); -ENOMEM (unmapping would split a kernel mapping beyond
+ * vm.max_map_count: the view stays mapped).
  */
 MMF_EXTERN int mmf_view_unmap(const void *addr);
 
@@ -337,7 +340,8 @@ MMF_EXTERN int mmf_view_query(const void *addr, mmf_view_info *info);
  *       buffer is too small).
  * Errors: MMF_ENOTVIEW (@addr in no view); MMF_ENOTFILE (memory section);
  *         -ERANGE (@size too small; @buf unchanged); -EINVAL (@buf NULL with
- *         @size > 0).
+ *         @size > 0); -ENAMETOOLONG (path longer than PATH_MAX); -ENOENT
+ *         (/proc is not mounted).
  */
 MMF_EXTERN int mmf_view_filename(const void *addr, char *buf, size_t size,
                                  size_t *len);

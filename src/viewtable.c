@@ -10,7 +10,7 @@
  *
  * One rwlock guards the tree.  fork() in a threaded program copies the lock
  * in whatever state another thread left it, so pthread_atfork takes it
- * around fork (the same trick glibc uses for malloc).
+ * around fork, and the child starts with a fresh lock.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -28,9 +28,11 @@ static void fork_prepare(void) { pthread_rwlock_wrlock(&lock); }
 static void fork_parent(void) { pthread_rwlock_unlock(&lock); }
 static void fork_child(void)
 {
-    /* The child's only thread is the one that took the lock in
-     * fork_prepare, so it may release it. */
-    pthread_rwlock_unlock(&lock);
+    /* The child's only thread took the lock in fork_prepare, but under
+     * another thread id: glibc's rwlock records the writer's tid, so an
+     * unlock here would be taken for a reader's and leave the lock held.
+     * Nothing else can hold it in the child: start it afresh. */
+    pthread_rwlock_init(&lock, NULL);
 }
 
 static void register_atfork(void)
