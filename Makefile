@@ -79,10 +79,15 @@ ifneq ($(findstring thread,$(SANITIZE)),)
 check: $(BUILD)/tests/threads
 	$(BUILD)/tests/threads
 else
-check: $(TEST_BIN) $(BUILD)/tests/threads
+check: $(TEST_BIN) $(BUILD)/tests/threads $(BUILD)/tests/mmf-child
 	$(BUILD)/tests/threads
-	$(TEST_BIN)
+	MMF_TEST_CHILD=$(abspath $(BUILD)/tests/mmf-child) $(TEST_BIN)
 endif
+
+# A helper program the multi-process tests spawn (fork+exec, so it inherits
+# only what a real unrelated process would).
+$(BUILD)/tests/mmf-child: tests/child/mmf-child.c $(LIB_A) | $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(LIB_A) $(LDLIBS)
 
 $(BUILD)/tests/threads: tests/standalone/threads.c $(LIB_A) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LIB_A) $(LDLIBS)

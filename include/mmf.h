@@ -63,6 +63,15 @@ enum {
                                   ERROR_NO_SYSTEM_RESOURCES) */
     MMF_EPROTECT     = -10010, /* new page protection exceeds what the view
                                   was mapped with (ERROR_INVALID_PARAMETER) */
+    MMF_ENOTFOUND    = -10011, /* no object has this name
+                                  (ERROR_FILE_NOT_FOUND) */
+    MMF_ETYPE        = -10012, /* the name belongs to an object of another
+                                  type (ERROR_INVALID_HANDLE) */
+    MMF_EBADNAME     = -10013, /* a '\\' after the namespace prefix, or an
+                                  unknown prefix (ERROR_PATH_NOT_FOUND) */
+    MMF_ESQUATTED    = -10014, /* a registry directory or entry has an owner,
+                                  type or mode mmf would not have made: it was
+                                  planted by someone else (ERROR_ACCESS_DENIED) */
 };
 
 /*
@@ -179,6 +188,85 @@ MMF_EXTERN int mmf_section_create_memory(uint64_t size, unsigned prot,
  */
 MMF_EXTERN int mmf_section_close(mmf_section *s);
 
+/* ------------------------------------------------------------------ */
+/* Named sections                                                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Names follow Windows: case-sensitive; "Local\\NAME" or a bare "NAME" is in
+ * the caller's per-user namespace, "Global\\NAME" in the machine-wide one;
+ * NAME may hold any byte but '\\' and is at most 200 bytes.  One namespace
+ * holds sections and the synchronization objects; a name lives exactly as
+ * long as some handle to its object is open in some process (a process
+ * killed with SIGKILL has closed its handles).  Views keep the data, not the
+ * name.
+ *
+ * The registry is a directory per namespace: /dev/shm/mmf-UID (mode 0700)
+ * and /dev/shm/mmf-global (mode 1777).  The environment variable
+ * MMF_REGISTRY_DIR (ignored in setuid programs) replaces /dev/shm.
+ */
+
+/* Access rights of a section handle (Windows SECTION_MAP_*). */
+#define MMF_ACCESS_READ     0x1u /* read, copy and no-access views */
+#define MMF_ACCESS_WRITE    0x2u /* read-write views */
+#define MMF_ACCESS_EXECUTE  0x4u /* execute views (with READ or WRITE) */
+#define MMF_ACCESS_ALL      0x7u
+
+/* Optional arguments of mmf_section_create(); zero-initialise. */
+typedef struct mmf_create_options {
+    const char *name;  /* NULL or "": unnamed */
+    unsigned    mode;  /* permission bits of a new named object (e.g. 0640);
+                          0: owner only (0600), Windows' default DACL */
+    int         everyone; /* 1: readable and writable by every user (0666),
+                          Windows' NULL DACL; overrides mode */
+} mmf_create_options;
+
+/* mmf_section_create() returns this when the name existed. */
+#define MMF_EXISTED 1
+
+/*
+ * mmf_section_create - create a section, optionally named
+ * (CreateFileMapping).
+ * @fd:    -1 for a memory section, else an open regular file, as for
+ *         mmf_section_from_fd() / mmf_section_create_memory().
+ * @size, @prot, @flags: as for those two (large pages cannot be named).
+ * @opt:   NULL, or the name and the security of a new named object.
+ * @out:   receives the new handle, with the access rights @prot allows.
+ * Returns 0 when a new object was made; MMF_EXISTED when the name already
+ * named a section: @out is then a new handle to that object, whose size,
+ * protection and backing win over the arguments; the access requested is
+ * the one @prot implies.
+ * Errors: those of mmf_section_from_fd() / mmf_section_create_memory();
+ * MMF_EBADNAME, -ENAMETOOLONG (bad name); MMF_ETYPE (the name is another
+ * type's); -EACCES (the existing object's mode denies the access);
+ * MMF_ESQUATTED (registry planted by someone else); -EINVAL (mode with
+ * bits other than 0666, or a named large-page section).
+ */
+MMF_EXTERN int mmf_section_create(int fd, uint64_t size, unsigned prot, unsigned flags,
+                                  const mmf_create_options *opt, mmf_section **out);
+
+/*
+ * mmf_section_open - open a named section (OpenFileMapping).
+ * @name:   as above.
+ * @access: MMF_ACCESS_* bits (not 0); the handle can then make only the views
+ *          these rights allow.
+ * @out:    receives the new handle.
+ * Errors: MMF_ENOTFOUND (no such name, including after its last handle was
+ * closed); MMF_ETYPE; MMF_EBADNAME, -ENAMETOOLONG, -EINVAL (empty name,
+ * bad @access); -EACCES (the object's mode denies @access, or the object
+ * belongs to another user's namespace); MMF_ESQUATTED; -ENOMEM, -EMFILE.
+ */
+MMF_EXTERN int mmf_section_open(const char *name, unsigned access, mmf_section **out);
+
+/*
+ * mmf_registry_gc - remove the objects of the caller's namespaces (and of
+ * the global one) that no live process holds, freeing their memory.  Names
+ * are also reclaimed on their own whenever they are next created or opened,
+ * and each process sweeps once when it first uses the registry.
+ * Returns the number of objects removed, or a negative error code.
+ */
+MMF_EXTERN int mmf_registry_gc(void);
+
 /* What mmf_section_query() reports. */
 typedef struct mmf_section_info {
     uint64_t size;        /* bytes: exact for files, page-rounded for memory */
@@ -187,6 +275,8 @@ typedef struct mmf_section_info {
                              for memory sections; LARGE_PAGES only if used) */
     int      file_backed; /* 1 for a file section, 0 for a memory section */
     uint64_t id;          /* unique per section object in this process */
+    unsigned access;      /* MMF_ACCESS_* rights of this handle */
+    int      named;       /* 1 if the section has a name */
 } mmf_section_info;
 
 /*
@@ -255,7 +345,7 @@ typedef struct mmf_map_options {
  * @view:   receives the view's base address (a multiple of the granularity).
  * Errors: -EBADF; -EINVAL (invalid @prot or options, NULL @view, @offset at
  *         or past the end of the section); -EACCES (@prot exceeds the
- *         section's protection); MMF_EALIGN (@offset or the requested address
+ *         section's protection or the handle's access rights); MMF_EALIGN (@offset or the requested address
  *         not a multiple of the granularity); MMF_EVIEWSIZE (@offset + @size
  *         past the end of the section, including arithmetic overflow);
  *         MMF_EADDRINUSE (the requested range is not entirely free: nothing

@@ -17,6 +17,11 @@ const char *mmf_strerror(int code)
     case MMF_ECOMMIT:       return "not enough memory to commit the section";
     case MMF_ENOLARGEPAGES: return "no large pages are available";
     case MMF_EPROTECT:      return "protection exceeds the view's access";
+    case MMF_EXISTED:       return "the named object already existed";
+    case MMF_ENOTFOUND:     return "no object has this name";
+    case MMF_ETYPE:         return "the name belongs to an object of another type";
+    case MMF_EBADNAME:      return "invalid object name or namespace";
+    case MMF_ESQUATTED:     return "registry entry was not made by mmf for this user";
     }
     /* strerror() of an unknown number returns "Unknown error N" from a
      * static buffer on glibc; keep our own answer for the out-of-range case

@@ -46,20 +46,71 @@ struct section {
     unsigned    prot;     /* MMF_PAGE_* maximum protection */
     unsigned    flags;    /* MMF_SEC_* in effect */
     int         file_backed;
+    uint64_t    data_off; /* where the data starts in fd (a named memory
+                             section's file begins with its header page) */
     uint64_t    id;
 };
 
 #define MMF_SECTION_MAGIC 0x6d6d6653u /* "mmfS" */
 
+struct reg_ref;
+
 struct mmf_section {
     uint32_t        magic;
+    unsigned        access;  /* MMF_ACCESS_* */
     struct section *sec;
+    struct reg_ref *ref;     /* the hold on the name, or NULL */
 };
 
 MMF_HIDDEN void mmf__section_ref(struct section *s);
 MMF_HIDDEN void mmf__section_unref(struct section *s);
 /* The section behind a live handle, or NULL. */
 MMF_HIDDEN struct section *mmf__section_of(const mmf_section *h);
+
+/* ---- the registry of named objects (name.c) ---- */
+
+enum { MMF_NS_LOCAL, MMF_NS_GLOBAL };
+enum { MMF_TYPE_SECTION = 1, MMF_TYPE_MUTEX, MMF_TYPE_SEMAPHORE, MMF_TYPE_EVENT };
+
+#define MMF_NAME_MAX 200
+
+/* One handle's hold on a named object: a descriptor of the entry file that
+ * holds a shared flock for as long as the handle lives.  Nothing is ever
+ * mapped from it (a mapping would keep the lock alive after close). */
+struct reg_ref {
+    int      ns;
+    int      lockfd;
+    uint64_t dev, ino;
+    char     file[256];     /* the entry's file name, escaped */
+};
+
+/* The first page of every entry file. */
+struct obj_header {
+    char     magic[8];      /* "mmfobj1" */
+    uint32_t type;          /* MMF_TYPE_* */
+    uint32_t prot;          /* sections: MMF_PAGE_* */
+    uint32_t flags;         /* sections: MMF_SEC_* */
+    uint32_t file_backed;
+    uint64_t size;          /* sections: size in bytes */
+    uint64_t file_dev, file_ino;
+    char     path[3968];    /* file-backed sections: the file's path */
+};
+
+/* Initialises a new entry file (size, data, header) before it is named. */
+typedef int (*mmf_reg_init)(int fd, void *arg);
+
+/* Finds or makes the object called `name` of type `type`.  With init NULL
+ * only opens.  Returns 0 (made), MMF_EXISTED, or a negative code; fills
+ * *ref (a fresh allocation) and *hdr. */
+MMF_HIDDEN int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init,
+                                void *arg, unsigned mode, struct reg_ref **ref,
+                                struct obj_header *hdr);
+/* Drops the hold; the last holder in any process removes the name. */
+MMF_HIDDEN void mmf__reg_release(struct reg_ref *ref);
+/* A new open file description of the entry, for mapping. */
+MMF_HIDDEN int mmf__reg_reopen(const struct reg_ref *ref, int flags);
+/* Whether `name` is unnamed (NULL or ""). */
+static inline int mmf__unnamed(const char *name) { return !name || !*name; }
 
 /* ---- views (view.c, viewtable.c) ---- */
 

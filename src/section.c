@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -45,10 +46,29 @@ struct section *mmf__section_of(const mmf_section *h)
     return h->sec;
 }
 
-/* Builds the section and its first handle around an open descriptor that
- * the section takes over.  On failure the descriptor is left to the caller. */
-static int section_new(int fd, uint64_t size, uint64_t unit, unsigned prot,
-                       unsigned flags, int file_backed, mmf_section **out)
+/* The rights a create gives its handle: what the protection allows (as
+ * Wine's kernelbase does). */
+static unsigned access_for_prot(unsigned prot)
+{
+    unsigned a = MMF_ACCESS_READ;
+    if (prot & MMF_PAGE_WRITE)
+        a |= MMF_ACCESS_WRITE;
+    if (prot & MMF_PAGE_EXEC)
+        a |= MMF_ACCESS_EXECUTE;
+    return a;
+}
+
+struct section_args {
+    uint64_t size, unit, data_off;
+    unsigned prot, flags, access;
+    int file_backed;
+    struct reg_ref *ref;
+};
+
+/* Builds a section and its first handle around an open descriptor that
+ * the section takes over.  On failure the descriptor (and the name hold)
+ * are left to the caller. */
+static int section_new(int fd, const struct section_args *a, mmf_section **out)
 {
     struct section *s = malloc(sizeof *s);
     mmf_section *h = malloc(sizeof *h);
@@ -59,14 +79,17 @@ static int section_new(int fd, uint64_t size, uint64_t unit, unsigned prot,
     }
     atomic_init(&s->refs, 1);
     s->fd = fd;
-    s->size = size;
-    s->unit = unit;
-    s->prot = prot;
-    s->flags = flags;
-    s->file_backed = file_backed;
+    s->size = a->size;
+    s->unit = a->unit;
+    s->prot = a->prot;
+    s->flags = a->flags;
+    s->file_backed = a->file_backed;
+    s->data_off = a->data_off;
     s->id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
     h->magic = MMF_SECTION_MAGIC;
+    h->access = a->access;
     h->sec = s;
+    h->ref = a->ref;
     *out = h;
     return 0;
 }
@@ -93,13 +116,10 @@ static int flags_valid(unsigned flags)
     return 1;
 }
 
-int mmf_section_from_fd(int fd, uint64_t size, unsigned prot, unsigned flags,
-                        mmf_section **out)
+/* Checks a file descriptor against a protection (spec §2.1, §5) and
+ * works out the section size.  *grow says the file must be grown to it. */
+static int check_file(int fd, uint64_t *size, unsigned prot, int *grow)
 {
-    if (!out || !mmf__prot_valid_section(prot) || !flags_valid(flags) ||
-        (flags & MMF_SEC_LARGE_PAGES))
-        return -EINVAL;
-
     int fl = fcntl(fd, F_GETFL);
     if (fl < 0)
         return -errno;
@@ -126,26 +146,34 @@ int mmf_section_from_fd(int fd, uint64_t size, unsigned prot, unsigned flags,
     }
 
     uint64_t fsize = (uint64_t)st.st_size;
-    if (size == 0) {
+    if (*size == 0) {
         if (fsize == 0)
             return MMF_EEMPTYFILE;
-        size = fsize;
+        *size = fsize;
     }
-    if (size > (uint64_t)INT64_MAX)
+    if (*size > (uint64_t)INT64_MAX)
         return -EINVAL;
-    int grow = size > fsize;
-    if (grow && !(prot & MMF_PAGE_WRITE))
+    *grow = *size > fsize;
+    if (*grow && !(prot & MMF_PAGE_WRITE))
         return MMF_ETOOBIG;
+    return 0;
+}
 
-    /* Our own descriptor: the caller may close theirs at once.  It shares
-     * the open file description (offset, flags), which we never use for
-     * read/write, so sharing is harmless. */
+/* Our own descriptor for a file section: the caller may close theirs at
+ * once.  It shares the open file description (offset, flags), which we
+ * never use for read/write, so sharing is harmless. */
+static int file_section(int fd, uint64_t size, unsigned prot, unsigned flags, int grow,
+                        struct reg_ref *ref, mmf_section **out)
+{
     int own = fcntl(fd, F_DUPFD_CLOEXEC, 3);
     if (own < 0)
         return -errno;
+    struct section_args a = { .size = size, .unit = mmf__page_size(), .prot = prot,
+                              .flags = flags & ~(MMF_SEC_COMMIT | MMF_SEC_RESERVE),
+                              .access = access_for_prot(prot), .file_backed = 1,
+                              .ref = ref };
     mmf_section *h;
-    int rc = section_new(own, size, mmf__page_size(), prot,
-                         flags & ~(MMF_SEC_COMMIT | MMF_SEC_RESERVE), 1, &h);
+    int rc = section_new(own, &a, &h);
     if (rc < 0) {
         close(own);
         return rc;
@@ -155,10 +183,47 @@ int mmf_section_from_fd(int fd, uint64_t size, unsigned prot, unsigned flags,
      * (zeros), which Windows allows ("file-system defined"). */
     if (grow && ftruncate(own, (off_t)size) < 0) {
         rc = -errno;
+        h->ref = NULL; /* the caller still owns the name hold */
         mmf_section_close(h);
         return rc;
     }
     *out = h;
+    return 0;
+}
+
+int mmf_section_from_fd(int fd, uint64_t size, unsigned prot, unsigned flags,
+                        mmf_section **out)
+{
+    if (!out || !mmf__prot_valid_section(prot) || !flags_valid(flags) ||
+        (flags & MMF_SEC_LARGE_PAGES))
+        return -EINVAL;
+    int grow;
+    int rc = check_file(fd, &size, prot, &grow);
+    if (rc < 0)
+        return rc;
+    return file_section(fd, size, prot, flags, grow, NULL, out);
+}
+
+/* Reserves [off, off+size) of a memory file now (SEC_COMMIT), so that a
+ * full tmpfs or memory cgroup is an error here instead of a SIGBUS at first
+ * touch (Firebird#8048 is that bug).  The kernel does not check a memfd
+ * against RAM, though: a size beyond what memory can hold would push the
+ * system into reclaim and the OOM killer.  So large sizes are compared
+ * first with what is available (reading /proc costs microseconds; small
+ * sections skip it). */
+static int commit(int fd, uint64_t off, uint64_t size, int large)
+{
+    if (!large && size >= mmf__memory_total() / 16 && size > mmf__commit_room())
+        return MMF_ECOMMIT;
+    int r;
+    do
+        r = fallocate(fd, 0, (off_t)off, (off_t)size);
+    while (r < 0 && errno == EINTR);
+    if (r < 0) {
+        if (errno == ENOSPC || errno == ENOMEM || errno == EFBIG)
+            return large ? MMF_ENOLARGEPAGES : MMF_ECOMMIT;
+        return -errno;
+    }
     return 0;
 }
 
@@ -183,29 +248,14 @@ static int memfd_for(unsigned prot, unsigned extra)
 
 /* Sizes the memfd, commits its memory if asked, and seals its size.
  * Returns 0 or a negative code; the caller closes fd on failure. */
-static int memfd_prepare(int fd, uint64_t size, int commit, int large)
+static int memfd_prepare(int fd, uint64_t size, int do_commit, int large)
 {
     if (ftruncate(fd, (off_t)size) < 0)
         return errno == EINVAL || errno == EFBIG ? -EINVAL : -errno;
-    if (commit) {
-        /* fallocate makes a full tmpfs or memory cgroup an error now
-         * instead of a SIGBUS at first touch (Firebird#8048 is that bug).
-         * The kernel does not check a memfd against RAM, though: a size
-         * beyond what memory can hold would push the system into reclaim
-         * and the OOM killer.  So for large sizes compare first with
-         * what is available (reading /proc costs microseconds; small
-         * sections skip it). */
-        if (!large && size >= mmf__memory_total() / 16 && size > mmf__commit_room())
-            return MMF_ECOMMIT;
-        int r;
-        do
-            r = fallocate(fd, 0, 0, (off_t)size);
-        while (r < 0 && errno == EINTR);
-        if (r < 0) {
-            if (errno == ENOSPC || errno == ENOMEM || errno == EFBIG)
-                return large ? MMF_ENOLARGEPAGES : MMF_ECOMMIT;
-            return -errno;
-        }
+    if (do_commit) {
+        int rc = commit(fd, 0, size, large);
+        if (rc < 0)
+            return rc;
     }
     /* No one holding the descriptor can now resize the memory under a
      * view (which would make it SIGBUS). */
@@ -249,10 +299,13 @@ int mmf_section_create_memory(uint64_t size, unsigned prot, unsigned flags,
             unit = mmf__page_size();
             continue;
         }
-        unsigned eff = large ? flags & ~MMF_SEC_LARGE_PAGES_FALLBACK
-                             : flags & ~(MMF_SEC_LARGE_PAGES | MMF_SEC_LARGE_PAGES_FALLBACK);
+        struct section_args a = {
+            .size = size, .unit = unit, .prot = prot, .access = access_for_prot(prot),
+            .flags = large ? flags & ~MMF_SEC_LARGE_PAGES_FALLBACK
+                           : flags & ~(MMF_SEC_LARGE_PAGES | MMF_SEC_LARGE_PAGES_FALLBACK),
+        };
         if (rc == 0)
-            rc = section_new(fd, size, unit, prot, eff, 0, out);
+            rc = section_new(fd, &a, out);
         if (rc < 0)
             close(fd);
         return rc;
@@ -265,6 +318,7 @@ int mmf_section_close(mmf_section *h)
     if (!s)
         return -EBADF;
     h->magic = 0;
+    mmf__reg_release(h->ref);
     free(h);
     mmf__section_unref(s);
     return 0;
@@ -282,6 +336,8 @@ int mmf_section_query(mmf_section *h, mmf_section_info *info)
     info->flags = s->flags;
     info->file_backed = s->file_backed;
     info->id = s->id;
+    info->access = h->access;
+    info->named = h->ref != NULL;
     return 0;
 }
 
@@ -295,4 +351,148 @@ int mmf_section_sync(mmf_section *h)
     /* A read-only descriptor can be fsync'ed on Linux; Windows requires
      * GENERIC_WRITE for FlushFileBuffers, which the Win32 layer checks. */
     return fsync(s->fd) < 0 ? -errno : 0;
+}
+
+/* ---- named sections ---- */
+
+/* What a new registry entry is initialised with. */
+struct named_init {
+    struct obj_header hdr;
+    uint64_t          data_off; /* memory sections: the data's offset */
+    int               commit;
+};
+
+/* Writes the header page and, for a memory section, sizes and commits the
+ * data that follows it.  Runs before the entry has a name. */
+static int init_entry(int fd, void *arg)
+{
+    struct named_init *ni = arg;
+    uint64_t len = ni->data_off + (ni->hdr.file_backed ? 0 : ni->hdr.size);
+    if (ftruncate(fd, (off_t)len) < 0)
+        return errno == EFBIG || errno == EINVAL ? -EINVAL : -errno;
+    if (!ni->hdr.file_backed && ni->commit) {
+        int rc = commit(fd, ni->data_off, ni->hdr.size, 0);
+        if (rc < 0)
+            return rc;
+    }
+    ssize_t n = pwrite(fd, &ni->hdr, sizeof ni->hdr, 0);
+    if (n < 0)
+        return -errno;
+    return (size_t)n == sizeof ni->hdr ? 0 : -EIO;
+}
+
+/* A new handle to an existing named object described by hdr, with the
+ * rights asked for.  The mode of the entry (for memory) or of the file
+ * (for files) decides whether they can be had: the open fails with
+ * -EACCES otherwise, like a DACL check. */
+static int attach(struct reg_ref *ref, const struct obj_header *hdr, unsigned access,
+                  mmf_section **out)
+{
+    int writable = (access & MMF_ACCESS_WRITE) && (hdr->prot & MMF_PAGE_WRITE);
+    int flags = writable ? O_RDWR : O_RDONLY;
+    int fd;
+    if (hdr->file_backed) {
+        /* The same file, found again by path and proven by device and
+         * inode: a file renamed or replaced since cannot be reached. */
+        fd = open(hdr->path, flags | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+            return errno == ENOENT ? -ESTALE : -errno;
+        struct stat st;
+        if (fstat(fd, &st) < 0 || st.st_dev != hdr->file_dev || st.st_ino != hdr->file_ino) {
+            close(fd);
+            return -ESTALE;
+        }
+    } else {
+        fd = mmf__reg_reopen(ref, flags);
+        if (fd < 0)
+            return fd;
+    }
+    struct section_args a = { .size = hdr->size, .unit = mmf__page_size(), .prot = hdr->prot,
+                              .flags = hdr->flags, .access = access,
+                              .file_backed = (int)hdr->file_backed,
+                              .data_off = hdr->file_backed ? 0 : mmf__page_size(),
+                              .ref = ref };
+    int rc = section_new(fd, &a, out);
+    if (rc < 0)
+        close(fd);
+    return rc;
+}
+
+int mmf_section_create(int fd, uint64_t size, unsigned prot, unsigned flags,
+                       const mmf_create_options *opt, mmf_section **out)
+{
+    const char *name = opt ? opt->name : NULL;
+    if (mmf__unnamed(name))
+        return fd < 0 ? mmf_section_create_memory(size, prot, flags, out)
+                      : mmf_section_from_fd(fd, size, prot, flags, out);
+
+    if (!out || !mmf__prot_valid_section(prot) || !flags_valid(flags) ||
+        (flags & MMF_SEC_LARGE_PAGES) || (opt->mode & ~0666u))
+        return -EINVAL;
+    unsigned mode = opt->everyone ? 0666 : opt->mode ? opt->mode : 0600;
+
+    struct named_init ni = { .hdr = { .magic = "mmfobj1", .type = MMF_TYPE_SECTION,
+                                      .prot = prot, .file_backed = fd >= 0 } };
+    int grow = 0, rc;
+    if (fd >= 0) {
+        rc = check_file(fd, &size, prot, &grow);
+        if (rc < 0)
+            return rc;
+        char proc[64];
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(proc, ni.hdr.path, sizeof ni.hdr.path);
+        if (n < 0)
+            return -errno;
+        if ((size_t)n >= sizeof ni.hdr.path)
+            return -ENAMETOOLONG;
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+            return -errno;
+        ni.hdr.file_dev = st.st_dev;
+        ni.hdr.file_ino = st.st_ino;
+        ni.hdr.flags = flags & ~(MMF_SEC_COMMIT | MMF_SEC_RESERVE);
+        ni.data_off = mmf__page_size();  /* the header page only */
+    } else {
+        uint64_t page = mmf__page_size();
+        if (size == 0 || size > (uint64_t)INT64_MAX / 2)
+            return -EINVAL;
+        size = (size + page - 1) / page * page;
+        if (!(flags & MMF_SEC_RESERVE))
+            flags |= MMF_SEC_COMMIT;
+        ni.hdr.flags = flags;
+        ni.data_off = page;
+        ni.commit = (flags & MMF_SEC_COMMIT) != 0;
+    }
+    ni.hdr.size = size;
+
+    struct reg_ref *ref;
+    struct obj_header hdr;
+    rc = mmf__reg_acquire(name, MMF_TYPE_SECTION, init_entry, &ni, mode, &ref, &hdr);
+    if (rc < 0)
+        return rc;
+    int existed = rc == MMF_EXISTED;
+    if (existed || fd < 0)
+        rc = attach(ref, &hdr, access_for_prot(prot), out);
+    else
+        rc = file_section(fd, size, prot, flags, grow, ref, out);
+    if (rc < 0) {
+        mmf__reg_release(ref);
+        return rc;
+    }
+    return existed ? MMF_EXISTED : 0;
+}
+
+int mmf_section_open(const char *name, unsigned access, mmf_section **out)
+{
+    if (!out || mmf__unnamed(name) || access == 0 || (access & ~MMF_ACCESS_ALL))
+        return -EINVAL;
+    struct reg_ref *ref;
+    struct obj_header hdr;
+    int rc = mmf__reg_acquire(name, MMF_TYPE_SECTION, NULL, NULL, 0, &ref, &hdr);
+    if (rc < 0)
+        return rc;
+    rc = attach(ref, &hdr, access, out);
+    if (rc < 0)
+        mmf__reg_release(ref);
+    return rc;
 }

@@ -131,6 +131,14 @@ int mmf_view_map(mmf_section *h, unsigned prot, uint64_t offset, uint64_t size,
 
     if (!mmf__prot_within(prot, s->prot))
         return -EACCES;
+    /* The handle's rights (Windows checks them at map time): read for
+     * no-access, read and copy views, write for read-write views, and
+     * execute as well for execute views. */
+    unsigned need = (prot & MMF_PAGE_WRITE) ? MMF_ACCESS_WRITE : MMF_ACCESS_READ;
+    if (prot & MMF_PAGE_EXEC)
+        need |= MMF_ACCESS_EXECUTE;
+    if ((h->access & need) != need)
+        return -EACCES;
     if (offset % align)
         return MMF_EALIGN;
     if (offset >= s->size)
@@ -157,7 +165,7 @@ int mmf_view_map(mmf_section *h, unsigned prot, uint64_t offset, uint64_t size,
     int flags = (prot & MMF_PAGE_COPY) ? MAP_PRIVATE : MAP_SHARED;
     int err = 0;
     void *p = place(want, len, align, s->unit, mmf__prot_to_mmap(prot), flags, s->fd,
-                    offset, &err);
+                    s->data_off + offset, &err);
     if (!p) {
         free(v);
         free(run);
@@ -254,7 +262,7 @@ static int apply(const struct view *v, uint64_t a, uint64_t b, unsigned was, uns
         return mprotect(at, b - a, mmf__prot_to_mmap(prot)) < 0 ? -errno : 0;
     void *p = mmap(at, b - a, mmf__prot_to_mmap(prot),
                    (priv_now ? MAP_PRIVATE : MAP_SHARED) | MAP_FIXED, v->sec->fd,
-                   (off_t)(v->offset + a));
+                   (off_t)(v->sec->data_off + v->offset + a));
     return p == MAP_FAILED ? -errno : 0;
 }
 

@@ -1,0 +1,394 @@
+/*
+ * name.c — the registry of named objects, daemonless.
+ *
+ * Windows keeps a name exactly as long as some handle to its object is open
+ * in some process.  Here a name is a file in a per-namespace directory, and
+ * "some handle is open" is "some open file description of that file holds a
+ * shared flock".  The kernel drops a description's lock when the last
+ * descriptor for it closes, including when the process dies by SIGKILL, so
+ * liveness needs no daemon and no cooperation from the dead.
+ *
+ * The traps, and why each step below is as it is (see also
+ * shared/spec/linux-mechanisms.md §2-3):
+ *   - A new entry is built unnamed (O_TMPFILE), fully initialised and
+ *     locked, then published with linkat(), which never replaces a name.
+ *     A process killed mid-create leaves nothing visible, and no opener
+ *     ever sees a half-made header.
+ *   - The last closer probes with LOCK_EX|LOCK_NB on a *fresh* description:
+ *     a failed upgrade of a held LOCK_SH on the same description would drop
+ *     the shared lock (flock conversion is not atomic).
+ *   - Only an exclusive-lock holder unlinks, and an opener re-checks
+ *     st_nlink after taking its shared lock: either the opener held its lock
+ *     before the closer probed (no unlink) or it sees the unlink and retries.
+ *   - An entry nobody locks belongs to processes that died: whoever meets it
+ *     first (an opener, a creator, a sweep) removes it.
+ *   - The lock is never taken on a description that a view maps: a
+ *     MAP_SHARED mapping pins its description, so the lock (and the name)
+ *     would outlive the handle.  Views map a second description.
+ *   - Every path is relative to a directory descriptor verified once, with
+ *     O_NOFOLLOW on every entry: /dev/shm is world-writable, so names could
+ *     otherwise be redirected by planted symlinks or squatted files.
+ *   - umask applies to O_TMPFILE: the mode is set with fchmod.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static const char magic[8] = "mmfobj1";
+
+/* ---- names ---- */
+
+/* Splits off the namespace prefix and escapes the rest into a file name:
+ * '/' and '%' become %2F and %25, and a leading '.' becomes %2E so that no
+ * name is ".", ".." or one of the registry's own dot files. */
+static int parse_name(const char *name, int *ns, char file[256])
+{
+    const char *rest = name;
+    *ns = MMF_NS_LOCAL;
+    if (strncmp(name, "Global\\", 7) == 0) {
+        *ns = MMF_NS_GLOBAL;
+        rest = name + 7;
+    } else if (strncmp(name, "Local\\", 6) == 0) {
+        rest = name + 6;
+    }
+    if (strchr(rest, '\\'))
+        return MMF_EBADNAME;
+    size_t n = strlen(rest);
+    if (n == 0)
+        return -EINVAL;
+    if (n > MMF_NAME_MAX)
+        return -ENAMETOOLONG;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)rest[i];
+        if (c == '/' || c == '%' || (i == 0 && c == '.'))
+            k += (size_t)snprintf(file + k, 4, "%%%02X", c);
+        else
+            file[k++] = (char)c;
+    }
+    file[k] = '\0';
+    return 0;
+}
+
+/* ---- directories ---- */
+
+static pthread_mutex_t dir_lock = PTHREAD_MUTEX_INITIALIZER;
+static int dir_fd[2] = { -1, -1 };
+
+static int sweep(int dirfd);
+
+/* Opens and verifies a namespace directory.  Local: /dev/shm/mmf-UID,
+ * ours, mode 0700.  Global: /dev/shm/mmf-global, mode 1777 (sticky: users
+ * cannot remove each other's entries), owned by root or by us.  Anything
+ * else was not made by mmf for us: refuse it rather than trust it. */
+static int open_dir(int ns)
+{
+    const char *base = secure_getenv("MMF_REGISTRY_DIR");
+    if (!base || !*base)
+        base = "/dev/shm";
+    char path[PATH_MAX];
+    uid_t me = geteuid();
+    if (ns == MMF_NS_LOCAL)
+        snprintf(path, sizeof path, "%s/mmf-%u", base, (unsigned)me);
+    else
+        snprintf(path, sizeof path, "%s/mmf-global", base);
+    mode_t want = ns == MMF_NS_LOCAL ? 0700 : 01777;
+
+    if (mkdir(path, want) < 0 && errno != EEXIST)
+        return -errno;
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ELOOP || errno == ENOTDIR ? MMF_ESQUATTED : -errno;
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        int rc = -errno;
+        close(fd);
+        return rc;
+    }
+    int ours = st.st_uid == me;
+    int ok = ns == MMF_NS_LOCAL ? ours : (ours || st.st_uid == 0);
+    /* Our own directory with other bits (umask at mkdir) is fixed; a
+     * directory of someone else's is never changed. */
+    if (ok && (st.st_mode & 07777) != want) {
+        if (ours && fchmod(fd, want) == 0)
+            st.st_mode = (st.st_mode & ~07777u) | want;
+        else
+            ok = 0;
+    }
+    if (!ok) {
+        close(fd);
+        return MMF_ESQUATTED;
+    }
+    return fd;
+}
+
+/* The directory of a namespace, opened once per process.  A directory
+ * removed since (rm -rf /dev/shm/mmf-UID) would swallow new entries
+ * unseen by others, so a deleted one is reopened.  The first open sweeps
+ * leftovers of dead processes. */
+static int get_dir(int ns)
+{
+    pthread_mutex_lock(&dir_lock);
+    int fd = dir_fd[ns];
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_nlink == 0)) {
+        close(fd);
+        fd = dir_fd[ns] = -1;
+    }
+    if (fd < 0) {
+        fd = open_dir(ns);
+        if (fd >= 0) {
+            dir_fd[ns] = fd;
+            sweep(fd);
+        }
+    }
+    pthread_mutex_unlock(&dir_lock);
+    return fd;
+}
+
+/* ---- entries ---- */
+
+/* Whether an entry is one mmf could have made: a regular file with no
+ * execute, set-id or sticky bits; in the local namespace, ours. */
+static int entry_sane(const struct stat *st, int ns)
+{
+    if (!S_ISREG(st->st_mode) || (st->st_mode & 07111))
+        return 0;
+    return ns == MMF_NS_GLOBAL || st->st_uid == geteuid();
+}
+
+/* Removes `file` if it is still the inode `st` describes.  The caller holds
+ * an exclusive lock on it, so no live handle exists.  Returns 0 when the
+ * name no longer leads to that inode, -errno when it could not be removed
+ * (EPERM: another user's leftover in the sticky global directory). */
+static int unlink_if_same(int dirfd, const char *file, const struct stat *st)
+{
+    struct stat now;
+    if (fstatat(dirfd, file, &now, AT_SYMLINK_NOFOLLOW) < 0 || now.st_dev != st->st_dev ||
+        now.st_ino != st->st_ino)
+        return 0;
+    return unlinkat(dirfd, file, 0) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+static int create_entry(int dirfd, const char *file, mmf_reg_init init, void *arg,
+                        unsigned mode, int *out)
+{
+    int t = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (t < 0)
+        return -errno;
+    int rc = 0;
+    if (fchmod(t, mode) < 0 || flock(t, LOCK_SH) < 0)
+        rc = -errno;
+    if (rc == 0)
+        rc = init(t, arg);
+    if (rc == 0) {
+        char proc[64];
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", t);
+        if (linkat(AT_FDCWD, proc, dirfd, file, AT_SYMLINK_FOLLOW) < 0)
+            rc = -errno; /* -EEXIST: another process published first */
+    }
+    if (rc < 0) {
+        close(t);
+        return rc;
+    }
+    *out = t;
+    return 0;
+}
+
+static int read_header(int fd, struct obj_header *hdr)
+{
+    ssize_t n = pread(fd, hdr, sizeof *hdr, 0);
+    if (n < 0)
+        return -errno;
+    if ((size_t)n != sizeof *hdr || memcmp(hdr->magic, magic, sizeof magic) != 0)
+        return MMF_ESQUATTED;
+    hdr->path[sizeof hdr->path - 1] = '\0';
+    return 0;
+}
+
+int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *arg,
+                     unsigned mode, struct reg_ref **refp, struct obj_header *hdr)
+{
+    int ns;
+    char file[256];
+    int rc = parse_name(name, &ns, file);
+    if (rc < 0)
+        return rc;
+    struct reg_ref *ref = malloc(sizeof *ref);
+    if (!ref)
+        return -ENOMEM;
+    int dirfd = get_dir(ns);
+    if (dirfd < 0) {
+        free(ref);
+        return dirfd;
+    }
+
+    int fd, created = 0;
+    for (;;) {
+        fd = openat(dirfd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+            if (errno == ELOOP) {
+                rc = MMF_ESQUATTED;
+                break;
+            }
+            if (errno != ENOENT) {
+                rc = -errno;
+                break;
+            }
+            if (!init) {
+                rc = MMF_ENOTFOUND;
+                break;
+            }
+            rc = create_entry(dirfd, file, init, arg, mode, &fd);
+            if (rc == -EEXIST)
+                continue;
+            created = rc == 0;
+            break;
+        }
+        struct stat st;
+        if (fstat(fd, &st) < 0 || !entry_sane(&st, ns)) {
+            rc = MMF_ESQUATTED;
+            break;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            /* Nobody holds it: the leftover of dead processes.  If it
+             * cannot be removed (another user's, in the global directory)
+             * the name is dead but taken: not found for an opener, and a
+             * creator is denied until its owner or root sweeps. */
+            if (unlink_if_same(dirfd, file, &st) < 0) {
+                rc = init ? -EACCES : MMF_ENOTFOUND;
+                break;
+            }
+            close(fd);
+            fd = -1;
+            continue;
+        }
+        while ((rc = flock(fd, LOCK_SH)) < 0 && errno == EINTR)
+            ;
+        if (rc < 0) {
+            rc = -errno;
+            break;
+        }
+        if (fstat(fd, &st) < 0 || st.st_nlink == 0) {
+            close(fd); /* the last holder removed it meanwhile */
+            fd = -1;
+            continue;
+        }
+        break;
+    }
+    if (rc == 0)
+        rc = read_header(fd, hdr);
+    if (rc == 0 && hdr->type != type)
+        rc = MMF_ETYPE;
+    if (rc < 0) {
+        if (fd >= 0) {
+            /* A new entry we published but cannot use must not outlive
+             * us: go through the normal release. */
+            if (created) {
+                struct stat st;
+                fstat(fd, &st);
+                *ref = (struct reg_ref){ .ns = ns, .lockfd = fd, .dev = st.st_dev,
+                                         .ino = st.st_ino };
+                strcpy(ref->file, file);
+                mmf__reg_release(ref);
+                return rc;
+            }
+            close(fd);
+        }
+        free(ref);
+        return rc;
+    }
+    struct stat st;
+    fstat(fd, &st);
+    *ref = (struct reg_ref){ .ns = ns, .lockfd = fd, .dev = st.st_dev, .ino = st.st_ino };
+    strcpy(ref->file, file);
+    *refp = ref;
+    return created ? 0 : MMF_EXISTED;
+}
+
+void mmf__reg_release(struct reg_ref *ref)
+{
+    if (!ref)
+        return;
+    int dirfd = get_dir(ref->ns);
+    /* Probe on a fresh description, opened before ours is closed so that
+     * it names the same entry if the entry is still there. */
+    int p = dirfd >= 0 ? openat(dirfd, ref->file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
+    close(ref->lockfd);
+    if (p >= 0) {
+        struct stat st;
+        if (fstat(p, &st) == 0 && st.st_dev == ref->dev && st.st_ino == ref->ino &&
+            flock(p, LOCK_EX | LOCK_NB) == 0)
+            (void)unlink_if_same(dirfd, ref->file, &st);
+        close(p);
+    }
+    free(ref);
+}
+
+int mmf__reg_reopen(const struct reg_ref *ref, int flags)
+{
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", ref->lockfd);
+    int fd = open(proc, flags | O_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+/* Removes every entry of the directory that no process holds: ours, or
+ * any when we are root.  Returns how many went. */
+static int sweep(int dirfd)
+{
+    int dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return -errno;
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        close(dfd);
+        return -ENOMEM;
+    }
+    uid_t me = geteuid();
+    int removed = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        int fd = openat(dirfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0)
+            continue;
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_uid == me || me == 0) &&
+            flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            struct stat now;
+            if (fstatat(dirfd, e->d_name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+                now.st_ino == st.st_ino && unlinkat(dirfd, e->d_name, 0) == 0)
+                removed++;
+        }
+        close(fd);
+    }
+    closedir(d);
+    return removed;
+}
+
+int mmf_registry_gc(void)
+{
+    int total = 0;
+    for (int ns = MMF_NS_LOCAL; ns <= MMF_NS_GLOBAL; ns++) {
+        int fd = get_dir(ns);
+        if (fd < 0)
+            return fd;
+        int n = sweep(fd);
+        if (n < 0)
+            return n;
+        total += n;
+    }
+    return total;
+}
