@@ -38,7 +38,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -78,6 +80,80 @@ static int parse_name(const char *name, int *ns, char file[256])
     }
     file[k] = '\0';
     return 0;
+}
+
+/* ---- the census: reclaiming after SIGKILL without waiting for a name ---- */
+
+/*
+ * A dead process's entries are found when their name is next used, but
+ * their memory should not wait for that.  Each namespace directory holds a
+ * small shared table (".census") of the pids of processes that use it.
+ * Every registry operation glances at it: a pid that no longer exists
+ * (kill(pid, 0) == ESRCH) is cleared and triggers one sweep of the
+ * directory.  The table only triggers sweeps, and a sweep removes only what
+ * no live process locks, so a corrupt or hostile table costs time, never
+ * correctness.  A reused pid hides a death until the next one; `mmf gc`
+ * remains for that.
+ */
+#define CENSUS_SLOTS 256
+
+struct census {
+    _Atomic int32_t pid[CENSUS_SLOTS];
+};
+
+static struct census *census[2];
+static _Atomic int32_t census_me[2];
+
+/* Maps the directory's census table, creating it; NULL when unusable. */
+static struct census *census_open(int dirfd, int ns)
+{
+    mode_t mode = ns == MMF_NS_LOCAL ? 0600 : 0666;
+    int fd = openat(dirfd, ".census", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    struct census *c = NULL;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        if (st.st_uid == geteuid() && (st.st_mode & 0777) != mode)
+            fchmod(fd, mode); /* umask */
+        if ((size_t)st.st_size >= sizeof *c || ftruncate(fd, sizeof *c) == 0) {
+            c = mmap(NULL, sizeof *c, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+            if (c == MAP_FAILED)
+                c = NULL;
+        }
+    }
+    close(fd);
+    return c;
+}
+
+/* Registers this process and reports whether a registered process died. */
+static int census_deaths(int ns)
+{
+    struct census *c = census[ns];
+    if (!c)
+        return 0;
+    int32_t me = (int32_t)getpid();
+    int dead = 0;
+    int registered = atomic_load_explicit(&census_me[ns], memory_order_relaxed) == me;
+    for (int i = 0; i < CENSUS_SLOTS; i++) {
+        int32_t p = atomic_load_explicit(&c->pid[i], memory_order_relaxed);
+        if (p == me) {
+            registered = 1;
+            continue;
+        }
+        if (p > 0 && kill(p, 0) < 0 && errno == ESRCH &&
+            atomic_compare_exchange_strong(&c->pid[i], &p, 0))
+            dead = 1;
+    }
+    if (!registered) {
+        for (int i = 0; i < CENSUS_SLOTS; i++) {
+            int32_t zero = 0;
+            if (atomic_compare_exchange_strong(&c->pid[i], &zero, me))
+                break;
+        }
+        atomic_store_explicit(&census_me[ns], me, memory_order_relaxed);
+    }
+    return dead;
 }
 
 /* ---- directories ---- */
@@ -149,9 +225,14 @@ static int get_dir(int ns)
         fd = open_dir(ns);
         if (fd >= 0) {
             dir_fd[ns] = fd;
+            if (census[ns])
+                munmap(census[ns], sizeof *census[ns]);
+            census[ns] = census_open(fd, ns);
             sweep(fd);
         }
     }
+    if (fd >= 0 && census_deaths(ns))
+        sweep(fd);
     pthread_mutex_unlock(&dir_lock);
     return fd;
 }
@@ -382,7 +463,7 @@ int mmf_registry_gc(void)
 {
     int total = 0;
     for (int ns = MMF_NS_LOCAL; ns <= MMF_NS_GLOBAL; ns++) {
-        int fd = get_dir(ns);
+        int fd = get_dir(ns); /* may sweep already: those are not counted */
         if (fd < 0)
             return fd;
         int n = sweep(fd);
