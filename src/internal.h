@@ -109,6 +109,24 @@ MMF_HIDDEN int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init in
 MMF_HIDDEN void mmf__reg_release(struct reg_ref *ref);
 /* A new open file description of the entry, for mapping. */
 MMF_HIDDEN int mmf__reg_reopen(const struct reg_ref *ref, int flags);
+/* One entry as the CLI lists it. */
+struct reg_entry_info {
+    int               ns;
+    char              name[MMF_NAME_MAX + 1]; /* unescaped, without prefix */
+    struct obj_header hdr;
+    uint32_t          uid;
+    uint32_t          mode;     /* permission bits of the entry */
+    uint64_t          dev, ino; /* of the entry file (for /proc/locks) */
+    int               live;     /* some process holds it */
+};
+/* Calls cb for every entry of namespace ns that can be read; stops when cb
+ * returns non-zero.  Returns 0 or a negative code. */
+MMF_HIDDEN int mmf__reg_list(int ns, int (*cb)(const struct reg_entry_info *, void *),
+                             void *arg);
+/* Removes a name now, whoever holds it (ipcrm): holders keep the object.
+ * Returns 0, MMF_ENOTFOUND, or a negative code. */
+MMF_HIDDEN int mmf__reg_unlink(const char *name);
+
 /* Whether `name` is unnamed (NULL or ""). */
 static inline int mmf__unnamed(const char *name) { return !name || !*name; }
 

@@ -473,3 +473,79 @@ int mmf_registry_gc(void)
     }
     return total;
 }
+
+/* ---- listing and forced removal (the mmf CLI) ---- */
+
+/* The inverse of parse_name()'s escaping. */
+static void unescape(const char *file, char *out, size_t size)
+{
+    size_t k = 0;
+    for (size_t i = 0; file[i] && k + 1 < size; i++) {
+        unsigned v;
+        if (file[i] == '%' && sscanf(file + i + 1, "%2x", &v) == 1) {
+            out[k++] = (char)v;
+            i += 2;
+        } else {
+            out[k++] = file[i];
+        }
+    }
+    out[k] = '\0';
+}
+
+int mmf__reg_list(int ns, int (*cb)(const struct reg_entry_info *, void *), void *arg)
+{
+    int dirfd = get_dir(ns);
+    if (dirfd < 0)
+        return dirfd;
+    int dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return -errno;
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        close(dfd);
+        return -ENOMEM;
+    }
+    struct dirent *e;
+    int stop = 0;
+    while (!stop && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        int fd = openat(dirfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0)
+            continue;
+        struct reg_entry_info info = { .ns = ns };
+        struct stat st;
+        if (fstat(fd, &st) == 0 && entry_sane(&st, ns) && read_header(fd, &info.hdr) == 0) {
+            unescape(e->d_name, info.name, sizeof info.name);
+            info.uid = st.st_uid;
+            info.mode = st.st_mode & 07777;
+            info.dev = st.st_dev;
+            info.ino = st.st_ino;
+            /* A probe on our own description: if it gets the exclusive
+             * lock nobody holds the entry (and we release it at close). */
+            info.live = flock(fd, LOCK_EX | LOCK_NB) < 0;
+            stop = cb(&info, arg);
+        }
+        close(fd);
+    }
+    closedir(d);
+    return 0;
+}
+
+int mmf__reg_unlink(const char *name)
+{
+    int ns;
+    char file[256];
+    int rc = parse_name(name, &ns, file);
+    if (rc < 0)
+        return rc;
+    int dirfd = get_dir(ns);
+    if (dirfd < 0)
+        return dirfd;
+    struct stat st;
+    if (fstatat(dirfd, file, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT ? MMF_ENOTFOUND : -errno;
+    if (unlinkat(dirfd, file, 0) < 0)
+        return -errno;
+    return 0;
+}
