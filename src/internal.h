@@ -117,10 +117,9 @@ struct reg_entry_info {
     uint32_t          uid;
     uint32_t          mode;     /* permission bits of the entry */
     uint64_t          dev, ino; /* of the entry file (for /proc/locks) */
-    int               live;     /* some process holds it */
 };
-/* Calls cb for every entry of namespace ns that can be read; stops when cb
- * returns non-zero.  Returns 0 or a negative code. */
+/* Calls cb for every live entry of namespace ns that can be read (dead ones
+ * are removed on the way); stops when cb returns non-zero.  Returns 0 or a negative code. */
 MMF_HIDDEN int mmf__reg_list(int ns, int (*cb)(const struct reg_entry_info *, void *),
                              void *arg);
 /* Removes a name now, whoever holds it (ipcrm): holders keep the object.

@@ -521,10 +521,13 @@ int mmf__reg_list(int ns, int (*cb)(const struct reg_entry_info *, void *), void
             info.mode = st.st_mode & 07777;
             info.dev = st.st_dev;
             info.ino = st.st_ino;
-            /* A probe on our own description: if it gets the exclusive
-             * lock nobody holds the entry (and we release it at close). */
-            info.live = flock(fd, LOCK_EX | LOCK_NB) < 0;
-            stop = cb(&info, arg);
+            /* An entry nobody holds is a dead one: remove it as an opener
+             * would (merely probing would make a concurrent opener see a
+             * live entry and keep it). */
+            if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+                (void)unlink_if_same(dirfd, e->d_name, &st);
+            else
+                stop = cb(&info, arg);
         }
         close(fd);
     }
