@@ -267,6 +267,62 @@ MMF_EXTERN int mmf_section_open(const char *name, unsigned access, mmf_section *
  */
 MMF_EXTERN int mmf_registry_gc(void);
 
+/* ------------------------------------------------------------------ */
+/* Handles across processes                                            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * mmf_section_dup - a second handle to the same section (DuplicateHandle
+ * within a process), with the same or fewer rights.  The copy keeps a named
+ * object's name alive on its own.
+ * @access: MMF_ACCESS_* bits, all held by @h; 0 means the same as @h.
+ * Errors: -EBADF; -EINVAL (NULL @out, unknown bits); -EACCES (@access asks
+ * for a right @h lacks); -EMFILE, -ENOMEM.
+ */
+MMF_EXTERN int mmf_section_dup(mmf_section *h, unsigned access, mmf_section **out);
+
+/*
+ * mmf_section_set_inheritable - make a handle inheritable across exec, or
+ * not (the default: every descriptor of mmf is close-on-exec).
+ * @fd: NULL, or receives the handle's inheritable descriptor number: pass
+ *      it to the child (command line, environment), which rebuilds the
+ *      handle with mmf_section_from_fd_handle().  Valid until the handle
+ *      is closed or made non-inheritable.
+ * A child that inherits the handle holds the object, and its name, exactly
+ * as the parent's handle does.  Threads that fork+exec concurrently may or
+ * may not see a handle that is being made inheritable at that moment.
+ * Errors: -EBADF; -EMFILE, -ENOMEM.
+ */
+MMF_EXTERN int mmf_section_set_inheritable(mmf_section *h, int inheritable, int *fd);
+
+/*
+ * mmf_section_from_fd_handle - rebuild, in a child, a handle inherited
+ * through exec from the descriptor number its parent got from
+ * mmf_section_set_inheritable().  The child's handle takes over the
+ * inherited descriptors (and makes them close-on-exec); it has the parent
+ * handle's rights, size and protection.
+ * Errors: -EBADF (@fd not open); -EINVAL (@fd is not an mmf handle
+ * descriptor, or a part of it is missing); -ENOMEM.
+ */
+MMF_EXTERN int mmf_section_from_fd_handle(int fd, mmf_section **out);
+
+/*
+ * mmf_section_send - send a copy of a handle over a connected AF_UNIX
+ * socket (SCM_RIGHTS).  The sender's handle is unchanged.
+ * Errors: -EBADF; -EPIPE, -ECONNRESET, -ENOTSOCK and other send errors.
+ */
+MMF_EXTERN int mmf_section_send(int sock, mmf_section *h);
+
+/*
+ * mmf_section_recv - receive a handle sent with mmf_section_send(): the
+ * same section, with the sender's rights, size and protection.  Blocks
+ * like recvmsg() on @sock.
+ * Errors: -EINVAL (the message is not an mmf handle; any descriptors that
+ * came with it are closed); -ECONNRESET / -EPIPE (peer gone: 0 bytes);
+ * other recvmsg errors.
+ */
+MMF_EXTERN int mmf_section_recv(int sock, mmf_section **out);
+
 /* What mmf_section_query() reports. */
 typedef struct mmf_section_info {
     uint64_t size;        /* bytes: exact for files, page-rounded for memory */

@@ -60,8 +60,22 @@ struct mmf_section {
     unsigned        access;  /* MMF_ACCESS_* */
     struct section *sec;
     struct reg_ref *ref;     /* the hold on the name, or NULL */
+    int             inherit[3]; /* inheritable token, data and lock
+                                   descriptors, or -1 (handle.c) */
 };
 
+/* What a new section (and its first handle) is made of. */
+struct section_args {
+    uint64_t size, unit, data_off;
+    unsigned prot, flags, access;
+    int file_backed;
+    struct reg_ref *ref;
+};
+
+/* Builds a section and its first handle around an open descriptor that
+ * the section takes over.  On failure the descriptor (and the name hold)
+ * are left to the caller. */
+MMF_HIDDEN int mmf__section_new(int fd, const struct section_args *a, mmf_section **out);
 MMF_HIDDEN void mmf__section_ref(struct section *s);
 MMF_HIDDEN void mmf__section_unref(struct section *s);
 /* The section behind a live handle, or NULL. */
@@ -128,6 +142,10 @@ MMF_HIDDEN int mmf__reg_unlink(const char *name);
 
 /* Whether `name` is unnamed (NULL or ""). */
 static inline int mmf__unnamed(const char *name) { return !name || !*name; }
+
+/* ---- handles (handle.c) ---- */
+
+MMF_HIDDEN void mmf__handle_drop_inherit(mmf_section *h);
 
 /* ---- views (view.c, viewtable.c) ---- */
 

@@ -58,17 +58,10 @@ static unsigned access_for_prot(unsigned prot)
     return a;
 }
 
-struct section_args {
-    uint64_t size, unit, data_off;
-    unsigned prot, flags, access;
-    int file_backed;
-    struct reg_ref *ref;
-};
-
 /* Builds a section and its first handle around an open descriptor that
  * the section takes over.  On failure the descriptor (and the name hold)
  * are left to the caller. */
-static int section_new(int fd, const struct section_args *a, mmf_section **out)
+int mmf__section_new(int fd, const struct section_args *a, mmf_section **out)
 {
     struct section *s = malloc(sizeof *s);
     mmf_section *h = malloc(sizeof *h);
@@ -90,6 +83,7 @@ static int section_new(int fd, const struct section_args *a, mmf_section **out)
     h->access = a->access;
     h->sec = s;
     h->ref = a->ref;
+    h->inherit[0] = h->inherit[1] = h->inherit[2] = -1;
     *out = h;
     return 0;
 }
@@ -173,7 +167,7 @@ static int file_section(int fd, uint64_t size, unsigned prot, unsigned flags, in
                               .access = access_for_prot(prot), .file_backed = 1,
                               .ref = ref };
     mmf_section *h;
-    int rc = section_new(own, &a, &h);
+    int rc = mmf__section_new(own, &a, &h);
     if (rc < 0) {
         close(own);
         return rc;
@@ -305,7 +299,7 @@ int mmf_section_create_memory(uint64_t size, unsigned prot, unsigned flags,
                            : flags & ~(MMF_SEC_LARGE_PAGES | MMF_SEC_LARGE_PAGES_FALLBACK),
         };
         if (rc == 0)
-            rc = section_new(fd, &a, out);
+            rc = mmf__section_new(fd, &a, out);
         if (rc < 0)
             close(fd);
         return rc;
@@ -318,6 +312,7 @@ int mmf_section_close(mmf_section *h)
     if (!s)
         return -EBADF;
     h->magic = 0;
+    mmf__handle_drop_inherit(h);
     mmf__reg_release(h->ref);
     free(h);
     mmf__section_unref(s);
@@ -412,7 +407,7 @@ static int attach(struct reg_ref *ref, const struct obj_header *hdr, unsigned ac
                               .file_backed = (int)hdr->file_backed,
                               .data_off = hdr->file_backed ? 0 : mmf__page_size(),
                               .ref = ref };
-    int rc = section_new(fd, &a, out);
+    int rc = mmf__section_new(fd, &a, out);
     if (rc < 0)
         close(fd);
     return rc;
