@@ -39,7 +39,11 @@ BENCHES  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
 .PHONY: all check bench demo install uninstall clean deps-build deps-test
 
-all: $(LIB_A) $(LIB_SO) $(EXAMPLES)
+all: $(LIB_A) $(LIB_SO) $(EXAMPLES) $(BUILD)/mmf
+
+# The CLI links the static library and may use its internal headers.
+$(BUILD)/mmf: tools/mmf.c $(LIB_A) $(wildcard src/*.h)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(LIB_A) $(LDLIBS)
 
 $(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) include/mmf.h | $(BUILD)/obj
 	$(CC) $(LIB_CFLAGS) -MMD -c $< -o $@
@@ -79,14 +83,16 @@ ifneq ($(findstring thread,$(SANITIZE)),)
 check: $(BUILD)/tests/threads
 	$(BUILD)/tests/threads
 else
-check: $(TEST_BIN) $(BUILD)/tests/threads $(BUILD)/tests/mmf-child
+check: $(TEST_BIN) $(BUILD)/tests/threads $(BUILD)/tests/mmf-child $(BUILD)/tests/handle-child $(BUILD)/mmf
 	$(BUILD)/tests/threads
-	MMF_TEST_CHILD=$(abspath $(BUILD)/tests/mmf-child) $(TEST_BIN)
+	MMF_TEST_CHILD=$(abspath $(BUILD)/tests/mmf-child) \
+	MMF_HANDLE_CHILD=$(abspath $(BUILD)/tests/handle-child) \
+	MMF_CLI=$(abspath $(BUILD)/mmf) $(TEST_BIN)
 endif
 
 # A helper program the multi-process tests spawn (fork+exec, so it inherits
 # only what a real unrelated process would).
-$(BUILD)/tests/mmf-child: tests/child/mmf-child.c $(LIB_A) | $(BUILD)/tests
+$(BUILD)/tests/%-child: tests/child/%-child.c $(LIB_A) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LIB_A) $(LDLIBS)
 
 $(BUILD)/tests/threads: tests/standalone/threads.c $(LIB_A) | $(BUILD)/tests
@@ -98,8 +104,9 @@ demo: $(BUILD)/examples/demo
 bench: $(BENCHES)
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
 
-install: $(LIB_A) $(LIB_SO)
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+install: $(LIB_A) $(LIB_SO) $(BUILD)/mmf
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BUILD)/mmf $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libmmf.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libmmf.so.$(SOMAJOR)
@@ -109,7 +116,7 @@ install: $(LIB_A) $(LIB_SO)
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/mmf.pc
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/lib/libmmf.a $(DESTDIR)$(PREFIX)/lib/libmmf.so* \
+	rm -f $(DESTDIR)$(PREFIX)/bin/mmf $(DESTDIR)$(PREFIX)/lib/libmmf.a $(DESTDIR)$(PREFIX)/lib/libmmf.so* \
 	      $(DESTDIR)$(PREFIX)/include/mmf.h $(DESTDIR)$(PREFIX)/lib/pkgconfig/mmf.pc
 
 clean:

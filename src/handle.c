@@ -162,8 +162,11 @@ int mmf_section_set_inheritable(mmf_section *h, int inheritable, int *fd)
             rc = -errno;
         d.data_fd = data;
         d.lock_fd = lock;
-        if (rc == 0 && pwrite(tok, &d, sizeof d, 0) != (ssize_t)sizeof d)
-            rc = errno ? -errno : -EIO;
+        if (rc == 0) {
+            ssize_t w = pwrite(tok, &d, sizeof d, 0);
+            if (w != (ssize_t)sizeof d)
+                rc = w < 0 ? -errno : -EIO;
+        }
         h->inherit[0] = tok;
         h->inherit[1] = data;
         h->inherit[2] = lock;

@@ -18,6 +18,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +143,7 @@ static inline void tmp_cleanup(void)
 #define skip_test(...)                 \
     do {                               \
         tmp_cleanup();                 \
+        registry_cleanup();            \
         cr_skip_test(__VA_ARGS__);     \
     } while (0)
 
@@ -423,6 +425,323 @@ static inline int run_child(void (*fn)(void *), void *arg)
 static inline int killed_by(int status, int sig)
 {
     return WIFSIGNALED(status) && WTERMSIG(status) == sig;
+}
+
+/* ------------------------------------------------------------------ */
+/* Helper processes: tests/child/mmf-child.c                           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A running mmf-child: its stdin (@in) and stdout (@out) are pipes, and it
+ * shares nothing else with the test.  It answers each command on one line
+ * ("create 0", "read 68656c6c6f", "ready"...).
+ */
+struct child {
+    pid_t pid;
+    int   in;
+    FILE *out;
+};
+
+#define NOBODY_ID 65534
+
+/* The mmf-child program: $MMF_TEST_CHILD, else next to the test binary. */
+static inline const char *child_program(void)
+{
+    static char path[PATH_MAX];
+    const char *env = getenv("MMF_TEST_CHILD");
+    if (env && *env)
+        return env;
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 16);
+    cr_assert_gt(n, 0, "readlink /proc/self/exe: %s", strerror(errno));
+    path[n] = '\0';
+    strcpy(strrchr(path, '/') + 1, "mmf-child");
+    cr_assert_eq(access(path, X_OK), 0,
+                 "MMF_TEST_CHILD is not set and %s is missing (run `make check`)", path);
+    return path;
+}
+
+/*
+ * Starts mmf-child with the NULL-terminated @args, through
+ * `setpriv --reuid=65534 --regid=65534 --clear-groups` when @as_nobody.
+ * Uses posix_spawn, so the child gets only stdin/stdout/stderr and the
+ * environment (MMF_REGISTRY_DIR included).
+ */
+static inline void child_spawn(struct child *c, int as_nobody, const char *const *args)
+{
+    const char *argv[128];
+    int n = 0;
+    if (as_nobody) {
+        argv[n++] = "setpriv";
+        argv[n++] = "--reuid=65534";
+        argv[n++] = "--regid=65534";
+        argv[n++] = "--clear-groups";
+    }
+    argv[n++] = child_program();
+    for (int i = 0; args[i]; i++) {
+        cr_assert_lt(n, 127, "too many child arguments");
+        argv[n++] = args[i];
+    }
+    argv[n] = NULL;
+
+    /* A dead child must make our writes fail, not kill the test. */
+    signal(SIGPIPE, SIG_IGN);
+    int in[2], out[2];
+    cr_assert_eq(pipe2(in, O_CLOEXEC), 0, "pipe2: %s", strerror(errno));
+    cr_assert_eq(pipe2(out, O_CLOEXEC), 0, "pipe2: %s", strerror(errno));
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    sigset_t all, none;
+    sigfillset(&all);
+    sigemptyset(&none);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawnattr_init(&at);
+    posix_spawnattr_setsigdefault(&at, &all);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    fflush(NULL);
+    int rc = posix_spawnp(&c->pid, argv[0], &fa, &at, (char *const *)argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    cr_assert_eq(rc, 0, "posix_spawn %s: %s", argv[0], strerror(rc));
+    close(in[0]);
+    close(out[1]);
+    c->in = in[1];
+    c->out = fdopen(out[0], "r");
+    cr_assert_not_null(c->out, "fdopen: %s", strerror(errno));
+}
+
+/* child_start(&c, "create", name, "4096", "hold"): runs the commands. */
+#define child_start(c, ...) \
+    child_spawn((c), 0, (const char *const[]){ __VA_ARGS__, NULL })
+/* The same as user and group 65534 (the caller must be root). */
+#define child_start_nobody(c, ...) \
+    child_spawn((c), 1, (const char *const[]){ __VA_ARGS__, NULL })
+
+/* Reads the child's next line (without the newline) into @buf. */
+static inline void child_line(struct child *c, char *buf, size_t size)
+{
+    if (!fgets(buf, (int)size, c->out)) {
+        int st = 0;
+        pid_t w = waitpid(c->pid, &st, WNOHANG);
+        cr_assert_fail("child %d ended its output early (%s, status %#x)", (int)c->pid,
+                       w == c->pid ? "exited" : "still running", st);
+    }
+    buf[strcspn(buf, "\n")] = '\0';
+}
+
+/* Reads the answer to @cmd ("CMD RC ...") and returns RC. */
+static inline int child_rc(struct child *c, const char *cmd)
+{
+    char line[1024];
+    child_line(c, line, sizeof line);
+    size_t n = strlen(cmd);
+    cr_assert(strncmp(line, cmd, n) == 0 && line[n] == ' ',
+              "child %d said \"%s\", expected the answer to %s", (int)c->pid, line, cmd);
+    return atoi(line + n + 1);
+}
+
+/* Asserts that the answer to @cmd is @want. */
+#define child_expect(c, cmd, want)                                           \
+    do {                                                                     \
+        int ce_got_ = child_rc((c), (cmd));                                  \
+        int ce_want_ = (int)(want);                                          \
+        cr_assert_eq(ce_got_, ce_want_, "child %s: %d (%s), expected %d (%s)", \
+                     (cmd), ce_got_, mmf_strerror(ce_got_), ce_want_,        \
+                     mmf_strerror(ce_want_));                                \
+    } while (0)
+
+/* Reads the next line and asserts it is exactly @want. */
+static inline void child_expect_line(struct child *c, const char *want)
+{
+    char line[1024];
+    child_line(c, line, sizeof line);
+    cr_assert_str_eq(line, want, "child %d said \"%s\", expected \"%s\"", (int)c->pid,
+                     line, want);
+}
+
+/* Waits for the "ready" of a hold (or churn). */
+static inline void child_ready(struct child *c)
+{
+    child_expect_line(c, "ready");
+}
+
+/* Lets a holding child go on. */
+static inline void child_go(struct child *c)
+{
+    cr_assert_eq(write(c->in, "\n", 1), 1, "write to child %d: %s", (int)c->pid,
+                 strerror(errno));
+}
+
+/* Reads the answer to "read OFF LEN" into @buf (@len bytes). */
+static inline void child_read(struct child *c, void *buf, size_t len)
+{
+    char line[8192];
+    child_line(c, line, sizeof line);
+    cr_assert(strncmp(line, "read ", 5) == 0, "child said \"%s\", expected read data", line);
+    const char *h = line + 5;
+    cr_assert_eq(strlen(h), 2 * len, "child read \"%s\", expected %zu bytes", h, len);
+    for (size_t i = 0; i < len; i++) {
+        unsigned v;
+        cr_assert_eq(sscanf(h + 2 * i, "%2x", &v), 1, "bad hex from child: %s", h);
+        ((unsigned char *)buf)[i] = (unsigned char)v;
+    }
+}
+
+/* Asserts that the answer to a read is the text @want. */
+static inline void child_expect_text(struct child *c, const char *want)
+{
+    size_t n = strlen(want);
+    char got[4096];
+    cr_assert_lt(n, sizeof got);
+    child_read(c, got, n);
+    got[n] = '\0';
+    cr_assert(memcmp(got, want, n) == 0, "child read \"%s\", expected \"%s\"", got, want);
+}
+
+/* Closes the child's stdin (ending any hold), drains its output, reaps it:
+ * returns the wait status. */
+static inline int child_end(struct child *c)
+{
+    char line[8192];
+    close(c->in);
+    while (fgets(line, sizeof line, c->out))
+        ;
+    fclose(c->out);
+    int st;
+    cr_assert_eq(waitpid(c->pid, &st, 0), c->pid, "waitpid: %s", strerror(errno));
+    return st;
+}
+
+/* child_end() and asserts a clean exit. */
+static inline void child_end_ok(struct child *c)
+{
+    int st = child_end(c);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child %d ended with status %#x",
+              (int)c->pid, st);
+}
+
+/* SIGKILLs the child and reaps it; returns the wait status. */
+static inline int child_kill(struct child *c)
+{
+    cr_assert_eq(kill(c->pid, SIGKILL), 0, "kill: %s", strerror(errno));
+    int st;
+    cr_assert_eq(waitpid(c->pid, &st, 0), c->pid, "waitpid: %s", strerror(errno));
+    close(c->in);
+    fclose(c->out);
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Named objects: a private registry per test                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * registry_private() makes a fresh directory /dev/shm/mmf-t.XXXXXX and
+ * points MMF_REGISTRY_DIR at it, so the test's names live in
+ * <base>/mmf-<euid> and <base>/mmf-global and nothing else runs there.
+ * Call it before the first registry operation of the process (each
+ * Criterion test runs in its own process); children inherit the variable.
+ * registry_cleanup() (in the suite's .fini) removes the whole tree.
+ */
+struct reg_state {
+    char  base[PATH_MAX];
+    pid_t owner;
+    int   made;
+};
+
+static inline struct reg_state *reg_state(void)
+{
+    static struct reg_state st;
+    return &st;
+}
+
+static inline const char *registry_private(mode_t mode)
+{
+    struct reg_state *st = reg_state();
+    cr_assert(!st->made || st->owner != getpid(), "registry_private() called twice");
+    snprintf(st->base, sizeof st->base, "/dev/shm/mmf-t.XXXXXX");
+    cr_assert_not_null(mkdtemp(st->base), "mkdtemp in /dev/shm: %s", strerror(errno));
+    st->owner = getpid();
+    st->made = 1;
+    cr_assert_eq(chmod(st->base, mode), 0, "chmod %s: %s", st->base, strerror(errno));
+    cr_assert_eq(setenv("MMF_REGISTRY_DIR", st->base, 1), 0);
+    return st->base;
+}
+
+static inline void registry_cleanup(void)
+{
+    struct reg_state *st = reg_state();
+    if (st->made && st->owner == getpid()) {
+        nftw(st->base, tmp_rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+        st->made = 0;
+    }
+}
+
+/* The registry's base: the private one, else $MMF_REGISTRY_DIR, /dev/shm. */
+static inline const char *registry_base(void)
+{
+    struct reg_state *st = reg_state();
+    if (st->made && st->owner == getpid())
+        return st->base;
+    const char *env = getenv("MMF_REGISTRY_DIR");
+    return env && *env ? env : "/dev/shm";
+}
+
+/* The directory of the caller's local namespace (PATH_MAX bytes). */
+static inline char *registry_local(char *out)
+{
+    snprintf(out, PATH_MAX, "%s/mmf-%u", registry_base(), (unsigned)geteuid());
+    return out;
+}
+
+/* The directory of the global namespace (PATH_MAX bytes). */
+static inline char *registry_global(char *out)
+{
+    snprintf(out, PATH_MAX, "%s/mmf-global", registry_base());
+    return out;
+}
+
+/*
+ * The entries of directory @dir (without "." and ".."); their names go to
+ * @names when not NULL.  A directory that does not exist has none.
+ */
+static inline int dir_entries(const char *dir, char (*names)[NAME_MAX + 1], int max)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        cr_assert_eq(errno, ENOENT, "opendir %s: %s", dir, strerror(errno));
+        return 0;
+    }
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (names && n < max)
+            snprintf(names[n], NAME_MAX + 1, "%s", e->d_name);
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+/* Asserts that directory @dir is empty (or absent), listing what is there. */
+static inline void assert_dir_empty(const char *dir)
+{
+    char names[8][NAME_MAX + 1];
+    int n = dir_entries(dir, names, 8);
+    cr_assert_eq(n, 0, "%s holds %d entries, e.g. \"%s\"%s%s", dir, n, n ? names[0] : "",
+                 n > 1 ? ", \"" : "", n > 1 ? names[1] : "");
+}
+
+/* Asserts that the private registry holds no object at all. */
+static inline void assert_registry_empty(void)
+{
+    char dir[PATH_MAX];
+    assert_dir_empty(registry_local(dir));
+    assert_dir_empty(registry_global(dir));
 }
 
 /* ------------------------------------------------------------------ */
