@@ -90,6 +90,8 @@ static int rebuild(const struct handle_desc *d, int data_fd, int lock_fd, mmf_se
     int rc = mmf__section_new(data_fd, &a, out);
     if (rc < 0)
         free(ref);
+    else if (ref)
+        mmf__reg_track(ref);
     return rc;
 }
 
@@ -121,6 +123,7 @@ int mmf_section_dup(mmf_section *h, unsigned access, mmf_section **out)
         }
         *ref = *h->ref;
         ref->lockfd = fd;
+        mmf__reg_track(ref);
     }
     *n = (mmf_section){ .magic = MMF_SECTION_MAGIC, .access = access, .sec = s, .ref = ref,
                         .inherit = { -1, -1, -1 } };

@@ -92,6 +92,7 @@ enum { MMF_TYPE_SECTION = 1, MMF_TYPE_MUTEX, MMF_TYPE_SEMAPHORE, MMF_TYPE_EVENT 
  * holds a shared flock for as long as the handle lives.  Nothing is ever
  * mapped from it (a mapping would keep the lock alive after close). */
 struct reg_ref {
+    struct reg_ref *prev, *next; /* the process's live holds (name.c) */
     int      ns;
     int      lockfd;
     uint64_t dev, ino;
@@ -119,6 +120,9 @@ typedef int (*mmf_reg_init)(int fd, void *arg);
 MMF_HIDDEN int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init,
                                 void *arg, unsigned mode, struct reg_ref **ref,
                                 struct obj_header *hdr);
+/* Adds a hold made elsewhere (dup, inheritance, receipt) to the process's
+ * list, so that it is released at exit. */
+MMF_HIDDEN void mmf__reg_track(struct reg_ref *ref);
 /* Drops the hold; the last holder in any process removes the name. */
 MMF_HIDDEN void mmf__reg_release(struct reg_ref *ref);
 /* A new open file description of the entry, for mapping. */

@@ -237,6 +237,47 @@ static int get_dir(int ns)
     return fd;
 }
 
+/* ---- the process's holds ---- */
+
+/*
+ * Windows closes a process's handles when it exits, so its names go at
+ * once.  The kernel drops our locks at exit too, but nobody would unlink
+ * the names until the next registry operation; so a normal exit (exit(),
+ * return from main) releases the holds still open.  _exit and signals skip
+ * this and leave the work to the census.
+ */
+static pthread_mutex_t holds_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct reg_ref holds = { .prev = &holds, .next = &holds };
+
+static void hold_add(struct reg_ref *r)
+{
+    pthread_mutex_lock(&holds_lock);
+    r->next = &holds;
+    r->prev = holds.prev;
+    holds.prev->next = r;
+    holds.prev = r;
+    pthread_mutex_unlock(&holds_lock);
+}
+
+static void hold_remove(struct reg_ref *r)
+{
+    pthread_mutex_lock(&holds_lock);
+    r->prev->next = r->next;
+    r->next->prev = r->prev;
+    pthread_mutex_unlock(&holds_lock);
+}
+
+static void release_all(struct reg_ref *r);
+
+__attribute__((destructor)) static void release_at_exit(void)
+{
+    pthread_mutex_lock(&holds_lock);
+    struct reg_ref *r = holds.next;
+    holds.next = holds.prev = &holds;
+    pthread_mutex_unlock(&holds_lock);
+    release_all(r);
+}
+
 /* ---- entries ---- */
 
 /* Whether an entry is one mmf could have made: a regular file with no
@@ -381,6 +422,7 @@ int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *a
                 *ref = (struct reg_ref){ .ns = ns, .lockfd = fd, .dev = st.st_dev,
                                          .ino = st.st_ino };
                 strcpy(ref->file, file);
+                mmf__reg_track(ref);
                 mmf__reg_release(ref);
                 return rc;
             }
@@ -393,14 +435,18 @@ int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *a
     fstat(fd, &st);
     *ref = (struct reg_ref){ .ns = ns, .lockfd = fd, .dev = st.st_dev, .ino = st.st_ino };
     strcpy(ref->file, file);
+    mmf__reg_track(ref);
     *refp = ref;
     return created ? 0 : MMF_EXISTED;
 }
 
-void mmf__reg_release(struct reg_ref *ref)
+void mmf__reg_track(struct reg_ref *ref)
 {
-    if (!ref)
-        return;
+    hold_add(ref);
+}
+
+static void release_one(struct reg_ref *ref)
+{
     int dirfd = get_dir(ref->ns);
     /* Probe on a fresh description, opened before ours is closed so that
      * it names the same entry if the entry is still there. */
@@ -414,6 +460,24 @@ void mmf__reg_release(struct reg_ref *ref)
         close(p);
     }
     free(ref);
+}
+
+void mmf__reg_release(struct reg_ref *ref)
+{
+    if (!ref)
+        return;
+    hold_remove(ref);
+    release_one(ref);
+}
+
+/* Releases a detached list of holds (the exit path). */
+static void release_all(struct reg_ref *r)
+{
+    while (r != &holds) {
+        struct reg_ref *next = r->next;
+        release_one(r);
+        r = next;
+    }
 }
 
 int mmf__reg_reopen(const struct reg_ref *ref, int flags)
