@@ -254,7 +254,9 @@ MMF_EXTERN int mmf_section_create(int fd, uint64_t size, unsigned prot, unsigned
  * Errors: MMF_ENOTFOUND (no such name, including after its last handle was
  * closed); MMF_ETYPE; MMF_EBADNAME, -ENAMETOOLONG, -EINVAL (empty name,
  * bad @access); -EACCES (the object's mode denies @access, or the object
- * belongs to another user's namespace); MMF_ESQUATTED; -ENOMEM, -EMFILE.
+ * belongs to another user's namespace); MMF_ESQUATTED; -EAGAIN (a process
+ * stopped in the middle of closing the same name kept it busy for over two
+ * seconds); -ENOMEM, -EMFILE.
  */
 MMF_EXTERN int mmf_section_open(const char *name, unsigned access, mmf_section **out);
 

@@ -42,6 +42,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -327,6 +328,25 @@ static int create_entry(int dirfd, const char *file, mmf_reg_init init, void *ar
     return 0;
 }
 
+/* Takes the shared lock.  An exclusive lock is only ever held for the few
+ * system calls of a probe, so waiting is short; but a holder stopped (by a
+ * debugger, SIGSTOP) in those few calls must not hang every opener: wait
+ * with growing naps, at most about two seconds, then give up with -EAGAIN. */
+static int lock_shared(int fd)
+{
+    long nap = 1000; /* ns */
+    for (long waited = 0;; waited += nap, nap = nap < 10000000 ? nap * 2 : nap) {
+        if (flock(fd, LOCK_SH | LOCK_NB) == 0)
+            return 0;
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            return -errno;
+        if (waited > 2000000000L)
+            return -EAGAIN;
+        struct timespec ts = { 0, nap };
+        nanosleep(&ts, NULL);
+    }
+}
+
 static int read_header(int fd, struct obj_header *hdr)
 {
     ssize_t n = pread(fd, hdr, sizeof *hdr, 0);
@@ -395,12 +415,9 @@ int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *a
             fd = -1;
             continue;
         }
-        while ((rc = flock(fd, LOCK_SH)) < 0 && errno == EINTR)
-            ;
-        if (rc < 0) {
-            rc = -errno;
+        rc = lock_shared(fd);
+        if (rc < 0)
             break;
-        }
         if (fstat(fd, &st) < 0 || st.st_nlink == 0) {
             close(fd); /* the last holder removed it meanwhile */
             fd = -1;
