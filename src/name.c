@@ -127,13 +127,24 @@ static struct census *census_open(int dirfd, int ns)
     return c;
 }
 
+/* getpid() is a system call in current glibc; a fork child refreshes. */
+static int32_t my_pid;
+static pthread_once_t pid_once = PTHREAD_ONCE_INIT;
+static void pid_refresh(void) { my_pid = (int32_t)getpid(); }
+static void pid_init(void)
+{
+    pid_refresh();
+    pthread_atfork(NULL, NULL, pid_refresh);
+}
+
 /* Registers this process and reports whether a registered process died. */
 static int census_deaths(int ns)
 {
     struct census *c = census[ns];
     if (!c)
         return 0;
-    int32_t me = (int32_t)getpid();
+    pthread_once(&pid_once, pid_init);
+    int32_t me = my_pid;
     int dead = 0;
     int registered = atomic_load_explicit(&census_me[ns], memory_order_relaxed) == me;
     for (int i = 0; i < CENSUS_SLOTS; i++) {
@@ -210,18 +221,19 @@ static int open_dir(int ns)
 }
 
 /* The directory of a namespace, opened once per process.  A directory
- * removed since (rm -rf /dev/shm/mmf-UID) would swallow new entries
- * unseen by others, so a deleted one is reopened.  The first open sweeps
- * leftovers of dead processes. */
-static int get_dir(int ns)
+ * removed since (rm -rf /dev/shm/mmf-UID) would swallow new entries unseen
+ * by others, so with `recheck` a deleted one is replaced; callers recheck
+ * only when a name is missing, which keeps an fstat off the fast paths.
+ * The old descriptor is left open (another thread may be using it): a
+ * removed registry directory costs one descriptor.  The first open sweeps
+ * leftovers of dead processes, and every call reads the census. */
+static int get_dir(int ns, int recheck)
 {
     pthread_mutex_lock(&dir_lock);
     int fd = dir_fd[ns];
     struct stat st;
-    if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_nlink == 0)) {
-        close(fd);
+    if (fd >= 0 && recheck && (fstat(fd, &st) < 0 || st.st_nlink == 0))
         fd = dir_fd[ns] = -1;
-    }
     if (fd < 0) {
         fd = open_dir(ns);
         if (fd >= 0) {
@@ -369,15 +381,18 @@ int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *a
     struct reg_ref *ref = malloc(sizeof *ref);
     if (!ref)
         return -ENOMEM;
-    int dirfd = get_dir(ns);
+    int dirfd = get_dir(ns, 0);
     if (dirfd < 0) {
         free(ref);
         return dirfd;
     }
 
-    int fd, created = 0;
+    int fd, created = 0, rechecked = 0;
+    struct stat st;
     for (;;) {
-        fd = openat(dirfd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        /* O_NONBLOCK: a FIFO planted in the world-writable global
+         * directory must not hang us before we can see what it is. */
+        fd = openat(dirfd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0) {
             if (errno == ELOOP) {
                 rc = MMF_ESQUATTED;
@@ -387,6 +402,19 @@ int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *a
                 rc = -errno;
                 break;
             }
+            if (!rechecked) {
+                /* Missing: make sure the directory itself still exists. */
+                rechecked = 1;
+                int d = get_dir(ns, 1);
+                if (d < 0) {
+                    rc = d;
+                    break;
+                }
+                if (d != dirfd) {
+                    dirfd = d;
+                    continue;
+                }
+            }
             if (!init) {
                 rc = MMF_ENOTFOUND;
                 break;
@@ -395,18 +423,20 @@ int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *a
             if (rc == -EEXIST)
                 continue;
             created = rc == 0;
-            break;
-        }
-        struct stat st;
-        if (fstat(fd, &st) < 0 || !entry_sane(&st, ns)) {
-            rc = MMF_ESQUATTED;
+            if (created && fstat(fd, &st) < 0)
+                rc = -errno;
             break;
         }
         if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
-            /* Nobody holds it: the leftover of dead processes.  If it
-             * cannot be removed (another user's, in the global directory)
-             * the name is dead but taken: not found for an opener, and a
-             * creator is denied until its owner or root sweeps. */
+            /* Nobody holds it: the leftover of dead processes, or
+             * something mmf did not make.  If a leftover cannot be removed
+             * (another user's, in the global directory) the name is dead
+             * but taken: not found for an opener, and a creator is denied
+             * until its owner or root sweeps. */
+            if (fstat(fd, &st) < 0 || !entry_sane(&st, ns)) {
+                rc = MMF_ESQUATTED;
+                break;
+            }
             if (unlink_if_same(dirfd, file, &st) < 0) {
                 rc = init ? -EACCES : MMF_ENOTFOUND;
                 break;
@@ -418,7 +448,11 @@ int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *a
         rc = lock_shared(fd);
         if (rc < 0)
             break;
-        if (fstat(fd, &st) < 0 || st.st_nlink == 0) {
+        if (fstat(fd, &st) < 0 || !entry_sane(&st, ns)) {
+            rc = MMF_ESQUATTED;
+            break;
+        }
+        if (st.st_nlink == 0) {
             close(fd); /* the last holder removed it meanwhile */
             fd = -1;
             continue;
@@ -434,8 +468,6 @@ int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *a
             /* A new entry we published but cannot use must not outlive
              * us: go through the normal release. */
             if (created) {
-                struct stat st;
-                fstat(fd, &st);
                 *ref = (struct reg_ref){ .ns = ns, .lockfd = fd, .dev = st.st_dev,
                                          .ino = st.st_ino };
                 strcpy(ref->file, file);
@@ -448,8 +480,6 @@ int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *a
         free(ref);
         return rc;
     }
-    struct stat st;
-    fstat(fd, &st);
     *ref = (struct reg_ref){ .ns = ns, .lockfd = fd, .dev = st.st_dev, .ino = st.st_ino };
     strcpy(ref->file, file);
     mmf__reg_track(ref);
@@ -464,15 +494,17 @@ void mmf__reg_track(struct reg_ref *ref)
 
 static void release_one(struct reg_ref *ref)
 {
-    int dirfd = get_dir(ref->ns);
+    int dirfd = get_dir(ref->ns, 0);
     /* Probe on a fresh description, opened before ours is closed so that
      * it names the same entry if the entry is still there. */
-    int p = dirfd >= 0 ? openat(dirfd, ref->file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
+    int p = dirfd >= 0 ? openat(dirfd, ref->file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) : -1;
     close(ref->lockfd);
     if (p >= 0) {
+        /* The common case (others still hold it) costs one flock; only a
+         * last closer checks that the name is still our entry. */
         struct stat st;
-        if (fstat(p, &st) == 0 && st.st_dev == ref->dev && st.st_ino == ref->ino &&
-            flock(p, LOCK_EX | LOCK_NB) == 0)
+        if (flock(p, LOCK_EX | LOCK_NB) == 0 && fstat(p, &st) == 0 && st.st_dev == ref->dev &&
+            st.st_ino == ref->ino)
             (void)unlink_if_same(dirfd, ref->file, &st);
         close(p);
     }
@@ -499,6 +531,23 @@ static void release_all(struct reg_ref *r)
 
 int mmf__reg_reopen(const struct reg_ref *ref, int flags)
 {
+    /* By name, proven by device and inode: about half the cost of going
+     * through /proc, which stays the fallback when the name has gone or
+     * changed meanwhile. */
+    pthread_mutex_lock(&dir_lock);
+    int dirfd = dir_fd[ref->ns];
+    pthread_mutex_unlock(&dir_lock);
+    if (dirfd >= 0) {
+        int fd = openat(dirfd, ref->file, flags | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0) {
+            struct stat st;
+            if (fstat(fd, &st) == 0 && st.st_dev == ref->dev && st.st_ino == ref->ino)
+                return fd;
+            close(fd);
+        } else if (errno == EACCES) {
+            return -EACCES;
+        }
+    }
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", ref->lockfd);
     int fd = open(proc, flags | O_CLOEXEC);
@@ -544,7 +593,7 @@ int mmf_registry_gc(void)
 {
     int total = 0;
     for (int ns = MMF_NS_LOCAL; ns <= MMF_NS_GLOBAL; ns++) {
-        int fd = get_dir(ns); /* may sweep already: those are not counted */
+        int fd = get_dir(ns, 0); /* may sweep already: those are not counted */
         if (fd < 0)
             return fd;
         int n = sweep(fd);
@@ -575,7 +624,7 @@ static void unescape(const char *file, char *out, size_t size)
 
 int mmf__reg_list(int ns, int (*cb)(const struct reg_entry_info *, void *), void *arg)
 {
-    int dirfd = get_dir(ns);
+    int dirfd = get_dir(ns, 0);
     if (dirfd < 0)
         return dirfd;
     int dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -623,7 +672,7 @@ int mmf__reg_unlink(const char *name)
     int rc = parse_name(name, &ns, file);
     if (rc < 0)
         return rc;
-    int dirfd = get_dir(ns);
+    int dirfd = get_dir(ns, 0);
     if (dirfd < 0)
         return dirfd;
     struct stat st;
