@@ -73,6 +73,10 @@ static int rebuild(const struct handle_desc *d, int data_fd, int lock_fd, mmf_se
         !mmf__prot_valid_section(d->prot) || d->size == 0 || d->unit == 0 ||
         fstat(data_fd, &st) < 0 || !S_ISREG(st.st_mode) || d->file[sizeof d->file - 1])
         return -EINVAL;
+    /* A description that claims more than the file holds would make views
+     * SIGBUS: refuse it (a forged or corrupt message). */
+    if ((uint64_t)st.st_size < d->data_off || (uint64_t)st.st_size - d->data_off < d->size)
+        return -EINVAL;
     struct reg_ref *ref = NULL;
     if (d->named) {
         if (lock_fd < 0 || fstat(lock_fd, &st) < 0 || st.st_dev != d->dev || st.st_ino != d->ino)

@@ -87,6 +87,8 @@ enum { MMF_NS_LOCAL, MMF_NS_GLOBAL };
 enum { MMF_TYPE_SECTION = 1, MMF_TYPE_MUTEX, MMF_TYPE_SEMAPHORE, MMF_TYPE_EVENT };
 
 #define MMF_NAME_MAX 200
+/* Escaped names longer than this are replaced by a hash. */
+#define MMF_FILE_MAX 240
 
 /* One handle's hold on a named object: a descriptor of the entry file that
  * holds a shared flock for as long as the handle lives.  Nothing is ever
@@ -108,7 +110,9 @@ struct obj_header {
     uint32_t file_backed;
     uint64_t size;          /* sections: size in bytes */
     uint64_t file_dev, file_ino;
-    char     path[3968];    /* file-backed sections: the file's path */
+    char     name[MMF_NAME_MAX + 8]; /* the name after its prefix, to tell
+                               names apart whose escaped form was hashed */
+    char     path[3712];    /* file-backed sections: the file's path */
 };
 
 /* Initialises a new entry file (size, data, header) before it is named. */

@@ -35,6 +35,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,10 +52,21 @@ static const char magic[8] = "mmfobj1";
 
 /* ---- names ---- */
 
+/* 64-bit FNV-1a from a given basis. */
+static uint64_t fnv1a(const char *p, size_t n, uint64_t h)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 0x100000001b3ull;
+    return h;
+}
+
 /* Splits off the namespace prefix and escapes the rest into a file name:
  * '/' and '%' become %2F and %25, and a leading '.' becomes %2E so that no
- * name is ".", ".." or one of the registry's own dot files. */
-static int parse_name(const char *name, int *ns, char file[256])
+ * name is ".", ".." or one of the registry's own dot files.  Escaping can
+ * triple a name past NAME_MAX; such names become "%h" and a 128-bit hash,
+ * and the header keeps the real name so that a collision is detected
+ * (MMF_ESQUATTED) rather than taken for the same object. */
+static int parse_name(const char *name, int *ns, char file[256], const char **rest_out)
 {
     const char *rest = name;
     *ns = MMF_NS_LOCAL;
@@ -72,14 +84,20 @@ static int parse_name(const char *name, int *ns, char file[256])
     if (n > MMF_NAME_MAX)
         return -ENAMETOOLONG;
     size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && k <= MMF_FILE_MAX; i++) {
         unsigned char c = (unsigned char)rest[i];
         if (c == '/' || c == '%' || (i == 0 && c == '.'))
             k += (size_t)snprintf(file + k, 4, "%%%02X", c);
         else
             file[k++] = (char)c;
     }
+    if (k > MMF_FILE_MAX)
+        k = (size_t)snprintf(file, 256, "%%h%016llx%016llx",
+                             (unsigned long long)fnv1a(rest, n, 0xcbf29ce484222325ull),
+                             (unsigned long long)fnv1a(rest, n, 0x84222325cbf29ce4ull));
     file[k] = '\0';
+    if (rest_out)
+        *rest_out = rest;
     return 0;
 }
 
@@ -172,8 +190,18 @@ static int census_deaths(int ns)
 
 static pthread_mutex_t dir_lock = PTHREAD_MUTEX_INITIALIZER;
 static int dir_fd[2] = { -1, -1 };
+/* Entries removed by sweeps nobody asked for, not yet reported by
+ * mmf_registry_gc() (guarded by dir_lock). */
+static int swept;
 
 static int sweep(int dirfd);
+
+static void sweep_counted(int dirfd)
+{
+    int n = sweep(dirfd);
+    if (n > 0)
+        swept += n;
+}
 
 /* Opens and verifies a namespace directory.  Local: /dev/shm/mmf-UID,
  * ours, mode 0700.  Global: /dev/shm/mmf-global, mode 1777 (sticky: users
@@ -192,7 +220,8 @@ static int open_dir(int ns)
         snprintf(path, sizeof path, "%s/mmf-global", base);
     mode_t want = ns == MMF_NS_LOCAL ? 0700 : 01777;
 
-    if (mkdir(path, want) < 0 && errno != EEXIST)
+    int made = mkdir(path, want) == 0;
+    if (!made && errno != EEXIST)
         return -errno;
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
@@ -205,10 +234,12 @@ static int open_dir(int ns)
     }
     int ours = st.st_uid == me;
     int ok = ns == MMF_NS_LOCAL ? ours : (ours || st.st_uid == 0);
-    /* Our own directory with other bits (umask at mkdir) is fixed; a
-     * directory of someone else's is never changed. */
+    /* The umask may have taken bits off a directory we just made: set
+     * them.  An existing directory with other bits was not made by us as
+     * it is (mkdir only ever removes bits) and is refused, even our own:
+     * while it was open to others, entries could have been moved. */
     if (ok && (st.st_mode & 07777) != want) {
-        if (ours && fchmod(fd, want) == 0)
+        if (ours && made && fchmod(fd, want) == 0)
             st.st_mode = (st.st_mode & ~07777u) | want;
         else
             ok = 0;
@@ -241,11 +272,11 @@ static int get_dir(int ns, int recheck)
             if (census[ns])
                 munmap(census[ns], sizeof *census[ns]);
             census[ns] = census_open(fd, ns);
-            sweep(fd);
+            sweep_counted(fd);
         }
     }
     if (fd >= 0 && census_deaths(ns))
-        sweep(fd);
+        sweep_counted(fd);
     pthread_mutex_unlock(&dir_lock);
     return fd;
 }
@@ -315,8 +346,8 @@ static int unlink_if_same(int dirfd, const char *file, const struct stat *st)
     return unlinkat(dirfd, file, 0) < 0 && errno != ENOENT ? -errno : 0;
 }
 
-static int create_entry(int dirfd, const char *file, mmf_reg_init init, void *arg,
-                        unsigned mode, int *out)
+static int create_entry(int dirfd, const char *file, const char *bare, mmf_reg_init init,
+                        void *arg, unsigned mode, int *out)
 {
     int t = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (t < 0)
@@ -326,6 +357,14 @@ static int create_entry(int dirfd, const char *file, mmf_reg_init init, void *ar
         rc = -errno;
     if (rc == 0)
         rc = init(t, arg);
+    if (rc == 0) {
+        /* The real name, beside whatever the initialiser wrote. */
+        struct obj_header h;
+        size_t n = strlen(bare) + 1;
+        ssize_t w = pwrite(t, bare, n, (off_t)offsetof(struct obj_header, name));
+        if (w != (ssize_t)n || n > sizeof h.name)
+            rc = w < 0 ? -errno : -EIO;
+    }
     if (rc == 0) {
         char proc[64];
         snprintf(proc, sizeof proc, "/proc/self/fd/%d", t);
@@ -367,6 +406,7 @@ static int read_header(int fd, struct obj_header *hdr)
     if ((size_t)n != sizeof *hdr || memcmp(hdr->magic, magic, sizeof magic) != 0)
         return MMF_ESQUATTED;
     hdr->path[sizeof hdr->path - 1] = '\0';
+    hdr->name[sizeof hdr->name - 1] = '\0';
     return 0;
 }
 
@@ -375,7 +415,8 @@ int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *a
 {
     int ns;
     char file[256];
-    int rc = parse_name(name, &ns, file);
+    const char *bare;
+    int rc = parse_name(name, &ns, file, &bare);
     if (rc < 0)
         return rc;
     struct reg_ref *ref = malloc(sizeof *ref);
@@ -419,7 +460,7 @@ int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *a
                 rc = MMF_ENOTFOUND;
                 break;
             }
-            rc = create_entry(dirfd, file, init, arg, mode, &fd);
+            rc = create_entry(dirfd, file, bare, init, arg, mode, &fd);
             if (rc == -EEXIST)
                 continue;
             created = rc == 0;
@@ -461,6 +502,8 @@ int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *a
     }
     if (rc == 0)
         rc = read_header(fd, hdr);
+    if (rc == 0 && strcmp(hdr->name, bare) != 0)
+        rc = MMF_ESQUATTED; /* a hash collision, or a planted entry */
     if (rc == 0 && hdr->type != type)
         rc = MMF_ETYPE;
     if (rc < 0) {
@@ -593,7 +636,7 @@ int mmf_registry_gc(void)
 {
     int total = 0;
     for (int ns = MMF_NS_LOCAL; ns <= MMF_NS_GLOBAL; ns++) {
-        int fd = get_dir(ns, 0); /* may sweep already: those are not counted */
+        int fd = get_dir(ns, 1);
         if (fd < 0)
             return fd;
         int n = sweep(fd);
@@ -601,26 +644,16 @@ int mmf_registry_gc(void)
             return n;
         total += n;
     }
+    /* Count what this process's implicit sweeps (first use, census)
+     * removed since the last call too: they did gc's work. */
+    pthread_mutex_lock(&dir_lock);
+    total += swept;
+    swept = 0;
+    pthread_mutex_unlock(&dir_lock);
     return total;
 }
 
 /* ---- listing and forced removal (the mmf CLI) ---- */
-
-/* The inverse of parse_name()'s escaping. */
-static void unescape(const char *file, char *out, size_t size)
-{
-    size_t k = 0;
-    for (size_t i = 0; file[i] && k + 1 < size; i++) {
-        unsigned v;
-        if (file[i] == '%' && sscanf(file + i + 1, "%2x", &v) == 1) {
-            out[k++] = (char)v;
-            i += 2;
-        } else {
-            out[k++] = file[i];
-        }
-    }
-    out[k] = '\0';
-}
 
 int mmf__reg_list(int ns, int (*cb)(const struct reg_entry_info *, void *), void *arg)
 {
@@ -646,7 +679,7 @@ int mmf__reg_list(int ns, int (*cb)(const struct reg_entry_info *, void *), void
         struct reg_entry_info info = { .ns = ns };
         struct stat st;
         if (fstat(fd, &st) == 0 && entry_sane(&st, ns) && read_header(fd, &info.hdr) == 0) {
-            unescape(e->d_name, info.name, sizeof info.name);
+            memcpy(info.name, info.hdr.name, sizeof info.name - 1);
             info.uid = st.st_uid;
             info.mode = st.st_mode & 07777;
             info.dev = st.st_dev;
@@ -669,7 +702,7 @@ int mmf__reg_unlink(const char *name)
 {
     int ns;
     char file[256];
-    int rc = parse_name(name, &ns, file);
+    int rc = parse_name(name, &ns, file, NULL);
     if (rc < 0)
         return rc;
     int dirfd = get_dir(ns, 0);

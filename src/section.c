@@ -6,12 +6,15 @@
  * the descriptor) alive through its reference count, so closing the last
  * handle never unmaps anything.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -376,6 +379,51 @@ static int init_entry(int fd, void *arg)
     return (size_t)n == sizeof ni->hdr ? 0 : -EIO;
 }
 
+/* Opens the file of a named file section through a live holder when its
+ * path no longer leads to it (renamed, replaced): the holders of the entry
+ * are the flock owners in /proc/locks, and one of their descriptors is the
+ * file.  Works for the same user (or root); returns -ESTALE otherwise. */
+static int open_via_holders(const struct reg_ref *ref, const struct obj_header *hdr, int flags)
+{
+    FILE *f = fopen("/proc/locks", "re");
+    if (!f)
+        return -ESTALE;
+    char line[256];
+    int fd = -ESTALE;
+    while (fd < 0 && fgets(line, sizeof line, f)) {
+        char type[16];
+        int pid;
+        unsigned maj, min;
+        unsigned long long ino;
+        if (sscanf(line, "%*d: %15s %*s %*s %d %x:%x:%llu", type, &pid, &maj, &min, &ino) != 5 ||
+            strcmp(type, "FLOCK") != 0 || makedev(maj, min) != ref->dev || ino != ref->ino)
+            continue;
+        char dir[64];
+        snprintf(dir, sizeof dir, "/proc/%d/fd", pid);
+        DIR *d = opendir(dir);
+        if (!d)
+            continue;
+        struct dirent *e;
+        while (fd < 0 && (e = readdir(d)) != NULL) {
+            char path[64 + 256];
+            struct stat st;
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || st.st_dev != hdr->file_dev ||
+                st.st_ino != hdr->file_ino)
+                continue;
+            int t = open(path, flags | O_CLOEXEC | O_NOCTTY);
+            if (t >= 0 && fstat(t, &st) == 0 && st.st_dev == hdr->file_dev &&
+                st.st_ino == hdr->file_ino)
+                fd = t;
+            else if (t >= 0)
+                close(t);
+        }
+        closedir(d);
+    }
+    fclose(f);
+    return fd;
+}
+
 /* A new handle to an existing named object described by hdr, with the
  * rights asked for.  The mode of the entry (for memory) or of the file
  * (for files) decides whether they can be had: the open fails with
@@ -388,15 +436,21 @@ static int attach(struct reg_ref *ref, const struct obj_header *hdr, unsigned ac
     int fd;
     if (hdr->file_backed) {
         /* The same file, found again by path and proven by device and
-         * inode: a file renamed or replaced since cannot be reached. */
-        fd = open(hdr->path, flags | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-            return errno == ENOENT ? -ESTALE : -errno;
+         * inode; a file renamed or replaced since is reached through a
+         * live holder's descriptor instead. */
+        fd = open(hdr->path, flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         struct stat st;
-        if (fstat(fd, &st) < 0 || st.st_dev != hdr->file_dev || st.st_ino != hdr->file_ino) {
+        if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_dev != hdr->file_dev ||
+                        st.st_ino != hdr->file_ino)) {
             close(fd);
-            return -ESTALE;
+            fd = -1;
+        } else if (fd < 0 && errno == EACCES) {
+            return -EACCES;
         }
+        if (fd < 0)
+            fd = open_via_holders(ref, hdr, flags);
+        if (fd < 0)
+            return fd;
     } else {
         fd = mmf__reg_reopen(ref, flags);
         if (fd < 0)

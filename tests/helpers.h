@@ -19,6 +19,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -638,12 +639,14 @@ static inline int child_kill(struct child *c)
 /* ------------------------------------------------------------------ */
 
 /*
- * registry_private() makes a fresh directory /dev/shm/mmf-t.XXXXXX and
+ * registry_private() makes a fresh directory /dev/shm/mmf-t.PID.XXXXXX and
  * points MMF_REGISTRY_DIR at it, so the test's names live in
  * <base>/mmf-<euid> and <base>/mmf-global and nothing else runs there.
  * Call it before the first registry operation of the process (each
  * Criterion test runs in its own process); children inherit the variable.
- * registry_cleanup() (in the suite's .fini) removes the whole tree.
+ * registry_cleanup() (in the suite's .fini) removes the whole tree; bases
+ * left by tests that crashed (no .fini) are removed by the next
+ * registry_private() once their process is gone.
  */
 struct reg_state {
     char  base[PATH_MAX];
@@ -657,11 +660,32 @@ static inline struct reg_state *reg_state(void)
     return &st;
 }
 
+/* Removes /dev/shm/mmf-t.PID.* of processes that no longer exist. */
+static inline void registry_reap_stale(void)
+{
+    DIR *d = opendir("/dev/shm");
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        int pid;
+        if (sscanf(e->d_name, "mmf-t.%d.", &pid) != 1 || pid <= 0)
+            continue;
+        if (kill(pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char p[PATH_MAX];
+        snprintf(p, sizeof p, "/dev/shm/%s", e->d_name);
+        nftw(p, tmp_rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    }
+    closedir(d);
+}
+
 static inline const char *registry_private(mode_t mode)
 {
     struct reg_state *st = reg_state();
     cr_assert(!st->made || st->owner != getpid(), "registry_private() called twice");
-    snprintf(st->base, sizeof st->base, "/dev/shm/mmf-t.XXXXXX");
+    registry_reap_stale();
+    snprintf(st->base, sizeof st->base, "/dev/shm/mmf-t.%d.XXXXXX", (int)getpid());
     cr_assert_not_null(mkdtemp(st->base), "mkdtemp in /dev/shm: %s", strerror(errno));
     st->owner = getpid();
     st->made = 1;
@@ -689,25 +713,37 @@ static inline const char *registry_base(void)
     return env && *env ? env : "/dev/shm";
 }
 
+/* snprintf into @out, asserting that nothing was cut off. */
+__attribute__((format(printf, 3, 4)))
+static inline char *pathf(char *out, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(out, size, fmt, ap);
+    va_end(ap);
+    cr_assert(n >= 0 && (size_t)n < size, "path too long: %s...", out);
+    return out;
+}
+
 /* The directory of the caller's local namespace (PATH_MAX bytes). */
 static inline char *registry_local(char *out)
 {
-    snprintf(out, PATH_MAX, "%s/mmf-%u", registry_base(), (unsigned)geteuid());
-    return out;
+    return pathf(out, PATH_MAX, "%s/mmf-%u", registry_base(), (unsigned)geteuid());
 }
 
 /* The directory of the global namespace (PATH_MAX bytes). */
 static inline char *registry_global(char *out)
 {
-    snprintf(out, PATH_MAX, "%s/mmf-global", registry_base());
-    return out;
+    return pathf(out, PATH_MAX, "%s/mmf-global", registry_base());
 }
 
 /*
- * The entries of directory @dir (without "." and ".."); their names go to
- * @names when not NULL.  A directory that does not exist has none.
+ * The entries of directory @dir (without "." and ".."; without any name
+ * starting with '.' unless @dot_files); their names go to @names when not
+ * NULL.  A directory that does not exist has none.
  */
-static inline int dir_entries(const char *dir, char (*names)[NAME_MAX + 1], int max)
+static inline int list_dir(const char *dir, int dot_files, char (*names)[NAME_MAX + 1],
+                           int max)
 {
     DIR *d = opendir(dir);
     if (!d) {
@@ -719,6 +755,8 @@ static inline int dir_entries(const char *dir, char (*names)[NAME_MAX + 1], int 
     while ((e = readdir(d))) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
+        if (!dot_files && e->d_name[0] == '.')
+            continue;
         if (names && n < max)
             snprintf(names[n], NAME_MAX + 1, "%s", e->d_name);
         n++;
@@ -727,21 +765,49 @@ static inline int dir_entries(const char *dir, char (*names)[NAME_MAX + 1], int 
     return n;
 }
 
-/* Asserts that directory @dir is empty (or absent), listing what is there. */
-static inline void assert_dir_empty(const char *dir)
+/* Every entry of @dir. */
+static inline int dir_entries(const char *dir, char (*names)[NAME_MAX + 1], int max)
 {
-    char names[8][NAME_MAX + 1];
-    int n = dir_entries(dir, names, 8);
-    cr_assert_eq(n, 0, "%s holds %d entries, e.g. \"%s\"%s%s", dir, n, n ? names[0] : "",
-                 n > 1 ? ", \"" : "", n > 1 ? names[1] : "");
+    return list_dir(dir, 1, names, max);
 }
 
-/* Asserts that the private registry holds no object at all. */
+/*
+ * The object entries of registry directory @dir.  Names starting with '.'
+ * are the registry's own bookkeeping (mmf escapes a leading '.' of an
+ * object's name, so no object's entry starts with one).
+ */
+static inline int reg_entries(const char *dir, char (*names)[NAME_MAX + 1], int max)
+{
+    return list_dir(dir, 0, names, max);
+}
+
+static inline void assert_entries(const char *dir, int dot_files, int want)
+{
+    char names[8][NAME_MAX + 1];
+    int n = list_dir(dir, dot_files, names, 8);
+    cr_assert_eq(n, want, "%s holds %d %s, expected %d; e.g. \"%s\"%s%s%s", dir, n,
+                 dot_files ? "entries" : "objects", want, n ? names[0] : "",
+                 n > 1 ? ", \"" : "", n > 1 ? names[1] : "", n > 1 ? "\"" : "");
+}
+
+/* Asserts that directory @dir is empty (or absent). */
+static inline void assert_dir_empty(const char *dir)
+{
+    assert_entries(dir, 1, 0);
+}
+
+/* Asserts that registry directory @dir holds no object (or is absent). */
+static inline void assert_no_objects(const char *dir)
+{
+    assert_entries(dir, 0, 0);
+}
+
+/* Asserts that the registry holds no object at all. */
 static inline void assert_registry_empty(void)
 {
     char dir[PATH_MAX];
-    assert_dir_empty(registry_local(dir));
-    assert_dir_empty(registry_global(dir));
+    assert_no_objects(registry_local(dir));
+    assert_no_objects(registry_global(dir));
 }
 
 /* ------------------------------------------------------------------ */
