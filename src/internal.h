@@ -120,10 +120,13 @@ typedef int (*mmf_reg_init)(int fd, void *arg);
 
 /* Finds or makes the object called `name` of type `type`.  With init NULL
  * only opens.  Returns 0 (made), MMF_EXISTED, or a negative code; fills
- * *ref (a fresh allocation) and *hdr. */
+ * *ref (a fresh allocation) and *hdr.  When it made the object and datafd
+ * is not NULL, *datafd is a read-write description of the entry opened
+ * before its mode was set (a creator may give itself a mode it could not
+ * open with, 0400 say); otherwise -1. */
 MMF_HIDDEN int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init,
                                 void *arg, unsigned mode, struct reg_ref **ref,
-                                struct obj_header *hdr);
+                                struct obj_header *hdr, int *datafd);
 /* Adds a hold made elsewhere (dup, inheritance, receipt) to the process's
  * list, so that it is released at exit. */
 MMF_HIDDEN void mmf__reg_track(struct reg_ref *ref);

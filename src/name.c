@@ -347,13 +347,17 @@ static int unlink_if_same(int dirfd, const char *file, const struct stat *st)
 }
 
 static int create_entry(int dirfd, const char *file, const char *bare, mmf_reg_init init,
-                        void *arg, unsigned mode, int *out)
+                        void *arg, unsigned mode, int *out, int *datafd)
 {
     int t = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (t < 0)
         return -errno;
-    int rc = 0;
-    if (fchmod(t, mode) < 0 || flock(t, LOCK_SH) < 0)
+    int rc = 0, data = -1;
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", t);
+    if (datafd && (data = open(proc, O_RDWR | O_CLOEXEC)) < 0)
+        rc = -errno;
+    if (rc == 0 && (fchmod(t, mode) < 0 || flock(t, LOCK_SH) < 0))
         rc = -errno;
     if (rc == 0)
         rc = init(t, arg);
@@ -365,17 +369,30 @@ static int create_entry(int dirfd, const char *file, const char *bare, mmf_reg_i
         if (w != (ssize_t)n || n > sizeof h.name)
             rc = w < 0 ? -errno : -EIO;
     }
-    if (rc == 0) {
-        char proc[64];
-        snprintf(proc, sizeof proc, "/proc/self/fd/%d", t);
-        if (linkat(AT_FDCWD, proc, dirfd, file, AT_SYMLINK_FOLLOW) < 0)
-            rc = -errno; /* -EEXIST: another process published first */
-    }
+    if (rc == 0 && linkat(AT_FDCWD, proc, dirfd, file, AT_SYMLINK_FOLLOW) < 0)
+        rc = -errno; /* -EEXIST: another process published first */
     if (rc < 0) {
+        if (data >= 0)
+            close(data);
         close(t);
         return rc;
     }
     *out = t;
+    if (datafd) {
+        /* A description opened before the link is named after the
+         * anonymous O_TMPFILE inode in /proc/PID/maps; one opened by name
+         * shows the entry (what `mmf views` reads).  Keep the early one
+         * only if the mode denies us the late one. */
+        int named = openat(dirfd, file, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+        struct stat a, b;
+        if (named >= 0 && fstat(named, &a) == 0 && fstat(t, &b) == 0 && a.st_ino == b.st_ino) {
+            close(data);
+            data = named;
+        } else if (named >= 0) {
+            close(named);
+        }
+        *datafd = data;
+    }
     return 0;
 }
 
@@ -411,8 +428,10 @@ static int read_header(int fd, struct obj_header *hdr)
 }
 
 int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *arg,
-                     unsigned mode, struct reg_ref **refp, struct obj_header *hdr)
+                     unsigned mode, struct reg_ref **refp, struct obj_header *hdr, int *datafd)
 {
+    if (datafd)
+        *datafd = -1;
     int ns;
     char file[256];
     const char *bare;
@@ -460,7 +479,7 @@ int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *a
                 rc = MMF_ENOTFOUND;
                 break;
             }
-            rc = create_entry(dirfd, file, bare, init, arg, mode, &fd);
+            rc = create_entry(dirfd, file, bare, init, arg, mode, &fd, datafd);
             if (rc == -EEXIST)
                 continue;
             created = rc == 0;
@@ -511,6 +530,10 @@ int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *a
             /* A new entry we published but cannot use must not outlive
              * us: go through the normal release. */
             if (created) {
+                if (datafd && *datafd >= 0) {
+                    close(*datafd);
+                    *datafd = -1;
+                }
                 *ref = (struct reg_ref){ .ns = ns, .lockfd = fd, .dev = st.st_dev,
                                          .ino = st.st_ino };
                 strcpy(ref->file, file);

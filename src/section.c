@@ -429,7 +429,7 @@ static int open_via_holders(const struct reg_ref *ref, const struct obj_header *
  * (for files) decides whether they can be had: the open fails with
  * -EACCES otherwise, like a DACL check. */
 static int attach(struct reg_ref *ref, const struct obj_header *hdr, unsigned access,
-                  mmf_section **out)
+                  int given, mmf_section **out)
 {
     int writable = (access & MMF_ACCESS_WRITE) && (hdr->prot & MMF_PAGE_WRITE);
     int flags = writable ? O_RDWR : O_RDONLY;
@@ -451,6 +451,8 @@ static int attach(struct reg_ref *ref, const struct obj_header *hdr, unsigned ac
             fd = open_via_holders(ref, hdr, flags);
         if (fd < 0)
             return fd;
+    } else if (given >= 0) {
+        fd = given; /* the creator's own, opened before the mode was set */
     } else {
         fd = mmf__reg_reopen(ref, flags);
         if (fd < 0)
@@ -516,12 +518,18 @@ int mmf_section_create(int fd, uint64_t size, unsigned prot, unsigned flags,
 
     struct reg_ref *ref;
     struct obj_header hdr;
-    rc = mmf__reg_acquire(name, MMF_TYPE_SECTION, init_entry, &ni, mode, &ref, &hdr);
+    int cfd;
+    rc = mmf__reg_acquire(name, MMF_TYPE_SECTION, init_entry, &ni, mode, &ref, &hdr, &cfd);
     if (rc < 0)
         return rc;
     int existed = rc == MMF_EXISTED;
+    if (fd >= 0 && cfd >= 0) {
+        close(cfd); /* a file section maps the file, not the entry */
+        cfd = -1;
+    }
+    /* attach() takes cfd over, on failure too. */
     if (existed || fd < 0)
-        rc = attach(ref, &hdr, access_for_prot(prot), out);
+        rc = attach(ref, &hdr, access_for_prot(prot), cfd, out);
     else
         rc = file_section(fd, size, prot, flags, grow, ref, out);
     if (rc < 0) {
@@ -537,10 +545,10 @@ int mmf_section_open(const char *name, unsigned access, mmf_section **out)
         return -EINVAL;
     struct reg_ref *ref;
     struct obj_header hdr;
-    int rc = mmf__reg_acquire(name, MMF_TYPE_SECTION, NULL, NULL, 0, &ref, &hdr);
+    int rc = mmf__reg_acquire(name, MMF_TYPE_SECTION, NULL, NULL, 0, &ref, &hdr, NULL);
     if (rc < 0)
         return rc;
-    rc = attach(ref, &hdr, access, out);
+    rc = attach(ref, &hdr, access, -1, out);
     if (rc < 0)
         mmf__reg_release(ref);
     return rc;
