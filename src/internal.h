@@ -115,8 +115,10 @@ struct obj_header {
     char     path[3712];    /* file-backed sections: the file's path */
 };
 
-/* Initialises a new entry file (size, data, header) before it is named. */
-typedef int (*mmf_reg_init)(int fd, void *arg);
+/* Initialises a new entry file before it is named: sizes it (and its
+ * data) and fills the type's fields of *hdr, whose magic and name are set;
+ * the registry then writes *hdr at offset 0. */
+typedef int (*mmf_reg_init)(int fd, void *arg, struct obj_header *hdr);
 
 /* Finds or makes the object called `name` of type `type`.  With init NULL
  * only opens.  Returns 0 (made), MMF_EXISTED, or a negative code; fills

@@ -35,7 +35,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,8 +345,12 @@ static int unlink_if_same(int dirfd, const char *file, const struct stat *st)
     return unlinkat(dirfd, file, 0) < 0 && errno != ENOENT ? -errno : 0;
 }
 
+/* Makes, fills and publishes a new entry.  On success *out is its locked
+ * descriptor, *st its stat, *hdr its header, and (if datafd) *datafd a
+ * read-write description of it for mapping. */
 static int create_entry(int dirfd, const char *file, const char *bare, mmf_reg_init init,
-                        void *arg, unsigned mode, int *out, int *datafd)
+                        void *arg, unsigned mode, int *out, struct stat *st,
+                        struct obj_header *hdr, int *datafd)
 {
     int t = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (t < 0)
@@ -355,22 +358,40 @@ static int create_entry(int dirfd, const char *file, const char *bare, mmf_reg_i
     int rc = 0, data = -1;
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", t);
-    if (datafd && (data = open(proc, O_RDWR | O_CLOEXEC)) < 0)
+    /* A creator may give itself a mode it could not open for writing
+     * (0400): then open the mapping description now, before the mode. */
+    if (datafd && !(mode & 0200) && (data = open(proc, O_RDWR | O_CLOEXEC)) < 0)
         rc = -errno;
     if (rc == 0 && (fchmod(t, mode) < 0 || flock(t, LOCK_SH) < 0))
         rc = -errno;
-    if (rc == 0)
-        rc = init(t, arg);
     if (rc == 0) {
-        /* The real name, beside whatever the initialiser wrote. */
-        struct obj_header h;
-        size_t n = strlen(bare) + 1;
-        ssize_t w = pwrite(t, bare, n, (off_t)offsetof(struct obj_header, name));
-        if (w != (ssize_t)n || n > sizeof h.name)
+        memset(hdr, 0, sizeof *hdr);
+        memcpy(hdr->magic, magic, sizeof magic);
+        memcpy(hdr->name, bare, strlen(bare) + 1);
+        rc = init(t, arg, hdr);
+    }
+    if (rc == 0) {
+        ssize_t w = pwrite(t, hdr, sizeof *hdr, 0);
+        if (w != (ssize_t)sizeof *hdr)
             rc = w < 0 ? -errno : -EIO;
     }
     if (rc == 0 && linkat(AT_FDCWD, proc, dirfd, file, AT_SYMLINK_FOLLOW) < 0)
         rc = -errno; /* -EEXIST: another process published first */
+    if (rc == 0 && fstat(t, st) < 0)
+        rc = -errno;
+    if (rc == 0 && datafd && data < 0) {
+        /* Opened by name, the description shows the entry's path in
+         * /proc/PID/maps (what `mmf views` reads); through /proc/self/fd
+         * it would show the anonymous O_TMPFILE inode. */
+        data = openat(dirfd, file, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+        struct stat a;
+        if (data >= 0 && (fstat(data, &a) < 0 || a.st_ino != st->st_ino)) {
+            close(data);
+            data = -1;
+        }
+        if (data < 0 && (data = open(proc, O_RDWR | O_CLOEXEC)) < 0)
+            rc = -errno;
+    }
     if (rc < 0) {
         if (data >= 0)
             close(data);
@@ -378,21 +399,8 @@ static int create_entry(int dirfd, const char *file, const char *bare, mmf_reg_i
         return rc;
     }
     *out = t;
-    if (datafd) {
-        /* A description opened before the link is named after the
-         * anonymous O_TMPFILE inode in /proc/PID/maps; one opened by name
-         * shows the entry (what `mmf views` reads).  Keep the early one
-         * only if the mode denies us the late one. */
-        int named = openat(dirfd, file, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-        struct stat a, b;
-        if (named >= 0 && fstat(named, &a) == 0 && fstat(t, &b) == 0 && a.st_ino == b.st_ino) {
-            close(data);
-            data = named;
-        } else if (named >= 0) {
-            close(named);
-        }
+    if (datafd)
         *datafd = data;
-    }
     return 0;
 }
 
@@ -479,12 +487,10 @@ int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *a
                 rc = MMF_ENOTFOUND;
                 break;
             }
-            rc = create_entry(dirfd, file, bare, init, arg, mode, &fd, datafd);
+            rc = create_entry(dirfd, file, bare, init, arg, mode, &fd, &st, hdr, datafd);
             if (rc == -EEXIST)
                 continue;
             created = rc == 0;
-            if (created && fstat(fd, &st) < 0)
-                rc = -errno;
             break;
         }
         if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
@@ -519,7 +525,7 @@ int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *a
         }
         break;
     }
-    if (rc == 0)
+    if (rc == 0 && !created)
         rc = read_header(fd, hdr);
     if (rc == 0 && strcmp(hdr->name, bare) != 0)
         rc = MMF_ESQUATTED; /* a hash collision, or a planted entry */

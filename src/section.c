@@ -362,7 +362,7 @@ struct named_init {
 
 /* Writes the header page and, for a memory section, sizes and commits the
  * data that follows it.  Runs before the entry has a name. */
-static int init_entry(int fd, void *arg)
+static int init_entry(int fd, void *arg, struct obj_header *hdr)
 {
     struct named_init *ni = arg;
     uint64_t len = ni->data_off + (ni->hdr.file_backed ? 0 : ni->hdr.size);
@@ -373,10 +373,15 @@ static int init_entry(int fd, void *arg)
         if (rc < 0)
             return rc;
     }
-    ssize_t n = pwrite(fd, &ni->hdr, sizeof ni->hdr, 0);
-    if (n < 0)
-        return -errno;
-    return (size_t)n == sizeof ni->hdr ? 0 : -EIO;
+    hdr->type = ni->hdr.type;
+    hdr->prot = ni->hdr.prot;
+    hdr->flags = ni->hdr.flags;
+    hdr->file_backed = ni->hdr.file_backed;
+    hdr->size = ni->hdr.size;
+    hdr->file_dev = ni->hdr.file_dev;
+    hdr->file_ino = ni->hdr.file_ino;
+    memcpy(hdr->path, ni->hdr.path, sizeof hdr->path);
+    return 0;
 }
 
 /* Opens the file of a named file section through a live holder when its
