@@ -345,6 +345,22 @@ static int unlink_if_same(int dirfd, const char *file, const struct stat *st)
     return unlinkat(dirfd, file, 0) < 0 && errno != ENOENT ? -errno : 0;
 }
 
+/* Gives the O_TMPFILE inode t its name.  linkat(AT_EMPTY_PATH) is the
+ * direct way but needs CAP_DAC_READ_SEARCH; everyone else goes through the
+ * /proc/self/fd link, which costs a path walk. */
+static int publish(int t, const char *proc, int dirfd, const char *file)
+{
+    static _Atomic int empty_path_works = 1;
+    if (atomic_load_explicit(&empty_path_works, memory_order_relaxed)) {
+        if (linkat(t, "", dirfd, file, AT_EMPTY_PATH) == 0)
+            return 0;
+        if (errno != ENOENT && errno != EPERM)
+            return -errno;
+        atomic_store_explicit(&empty_path_works, 0, memory_order_relaxed);
+    }
+    return linkat(AT_FDCWD, proc, dirfd, file, AT_SYMLINK_FOLLOW) < 0 ? -errno : 0;
+}
+
 /* Makes, fills and publishes a new entry.  On success *out is its locked
  * descriptor, *st its stat, *hdr its header, and (if datafd) *datafd a
  * read-write description of it for mapping. */
@@ -362,7 +378,16 @@ static int create_entry(int dirfd, const char *file, const char *bare, mmf_reg_i
      * (0400): then open the mapping description now, before the mode. */
     if (datafd && !(mode & 0200) && (data = open(proc, O_RDWR | O_CLOEXEC)) < 0)
         rc = -errno;
-    if (rc == 0 && (fchmod(t, mode) < 0 || flock(t, LOCK_SH) < 0))
+    /* umask applies to O_TMPFILE too: set the mode exactly, but only when
+     * it differs (it usually does not for 0600). */
+    if (rc == 0 && fstat(t, st) < 0)
+        rc = -errno;
+    if (rc == 0 && (st->st_mode & 07777) != mode) {
+        if (fchmod(t, mode) < 0)
+            rc = -errno;
+        st->st_mode = (st->st_mode & ~07777u) | mode;
+    }
+    if (rc == 0 && flock(t, LOCK_SH) < 0)
         rc = -errno;
     if (rc == 0) {
         memset(hdr, 0, sizeof *hdr);
@@ -375,10 +400,8 @@ static int create_entry(int dirfd, const char *file, const char *bare, mmf_reg_i
         if (w != (ssize_t)sizeof *hdr)
             rc = w < 0 ? -errno : -EIO;
     }
-    if (rc == 0 && linkat(AT_FDCWD, proc, dirfd, file, AT_SYMLINK_FOLLOW) < 0)
-        rc = -errno; /* -EEXIST: another process published first */
-    if (rc == 0 && fstat(t, st) < 0)
-        rc = -errno;
+    if (rc == 0)
+        rc = publish(t, proc, dirfd, file); /* -EEXIST: another came first */
     if (rc == 0 && datafd && data < 0) {
         /* Opened by name, the description shows the entry's path in
          * /proc/PID/maps (what `mmf views` reads); through /proc/self/fd
