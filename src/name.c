@@ -164,6 +164,18 @@ static int census_deaths(int ns)
     int32_t me = my_pid;
     int dead = 0;
     int registered = atomic_load_explicit(&census_me[ns], memory_order_relaxed) == me;
+    /* Each live registered process costs a kill(pid, 0): with many of
+     * them, scanning on every operation would dominate.  A process scans
+     * at most once a millisecond (the coarse clock is read without a
+     * system call), which keeps "reclaimed by the next operation" true to
+     * within that millisecond. */
+    static uint64_t last_scan[2];
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    if (registered && now - last_scan[ns] < 1000000)
+        return 0;
+    last_scan[ns] = now;
     for (int i = 0; i < CENSUS_SLOTS; i++) {
         int32_t p = atomic_load_explicit(&c->pid[i], memory_order_relaxed);
         if (p == me) {
