@@ -314,23 +314,19 @@ static void hold_add(struct reg_ref *r)
     pthread_mutex_unlock(&holds_lock);
 }
 
-static void hold_remove(struct reg_ref *r)
-{
-    pthread_mutex_lock(&holds_lock);
-    r->prev->next = r->next;
-    r->next->prev = r->prev;
-    pthread_mutex_unlock(&holds_lock);
-}
+static void drop_hold(struct reg_ref *ref);
 
-static void release_all(struct reg_ref *r);
-
+/* Other threads may still be closing handles while the process exits, so
+ * the holds stay allocated and listed: each is dropped (its descriptor
+ * closed and marked -1) under the list lock, and a later
+ * mmf__reg_release() of it only frees it. */
 __attribute__((destructor)) static void release_at_exit(void)
 {
     pthread_mutex_lock(&holds_lock);
-    struct reg_ref *r = holds.next;
-    holds.next = holds.prev = &holds;
+    for (struct reg_ref *r = holds.next; r != &holds; r = r->next)
+        if (r->lockfd >= 0)
+            drop_hold(r);
     pthread_mutex_unlock(&holds_lock);
-    release_all(r);
 }
 
 /* ---- entries ---- */
@@ -599,7 +595,7 @@ void mmf__reg_track(struct reg_ref *ref)
     hold_add(ref);
 }
 
-static void release_one(struct reg_ref *ref)
+static void drop_hold(struct reg_ref *ref)
 {
     int dirfd = get_dir(ref->ns, 0);
     /* Probe on a fresh description, opened before ours is closed so that
@@ -615,25 +611,21 @@ static void release_one(struct reg_ref *ref)
             (void)unlink_if_same(dirfd, ref->file, &st);
         close(p);
     }
-    free(ref);
+    ref->lockfd = -1;
 }
 
 void mmf__reg_release(struct reg_ref *ref)
 {
     if (!ref)
         return;
-    hold_remove(ref);
-    release_one(ref);
-}
-
-/* Releases a detached list of holds (the exit path). */
-static void release_all(struct reg_ref *r)
-{
-    while (r != &holds) {
-        struct reg_ref *next = r->next;
-        release_one(r);
-        r = next;
-    }
+    pthread_mutex_lock(&holds_lock);
+    ref->prev->next = ref->next;
+    ref->next->prev = ref->prev;
+    int live = ref->lockfd >= 0; /* not already dropped by the exit path */
+    pthread_mutex_unlock(&holds_lock);
+    if (live)
+        drop_hold(ref);
+    free(ref);
 }
 
 int mmf__reg_reopen(const struct reg_ref *ref, int flags)
