@@ -125,8 +125,11 @@ int mmf_section_dup(mmf_section *h, unsigned access, mmf_section **out)
             free(n);
             return rc;
         }
-        *ref = *h->ref;
-        ref->lockfd = fd;
+        /* Field by field: the list links of h->ref belong to the list
+         * lock, and other threads move them. */
+        *ref = (struct reg_ref){ .ns = h->ref->ns, .lockfd = fd, .dev = h->ref->dev,
+                                 .ino = h->ref->ino };
+        memcpy(ref->file, h->ref->file, sizeof ref->file);
         mmf__reg_track(ref);
     }
     *n = (mmf_section){ .magic = MMF_SECTION_MAGIC, .access = access, .sec = s, .ref = ref,

@@ -87,6 +87,35 @@ static void *lifetimes(void *arg)
     return NULL;
 }
 
+/* Named sections created, opened, duplicated and closed by every thread on
+ * a few shared names: the registry's own locks (directory cache, census,
+ * the list of holds) under contention.  Every create either makes the
+ * object or finds it; every open of a name that some thread holds works. */
+static void *names(void *arg)
+{
+    int id = (int)(intptr_t)arg;
+    char name[64];
+    for (int i = 0; i < NVIEWS / 5; i++) {
+        snprintf(name, sizeof name, "Local\\mmf-threads-%d-%d", (int)getpid(), (i + id) % 3);
+        mmf_create_options o = { .name = name };
+        mmf_section *s, *t, *d;
+        int rc = mmf_section_create(-1, 4096, MMF_PAGE_READWRITE, 0, &o, &s);
+        CHECK(rc == 0 || rc == MMF_EXISTED);
+        if (rc < 0)
+            continue;
+        CHECK(mmf_section_open(name, MMF_ACCESS_READ, &t) == 0);
+        CHECK(mmf_section_dup(s, MMF_ACCESS_READ, &d) == 0);
+        char *p;
+        CHECK(mmf_view_map(s, MMF_PAGE_READWRITE, 0, 0, NULL, (void **)&p) == 0);
+        p[id] = 1;
+        CHECK(mmf_view_unmap(p) == 0);
+        CHECK(mmf_section_close(d) == 0);
+        CHECK(mmf_section_close(t) == 0);
+        CHECK(mmf_section_close(s) == 0);
+    }
+    return NULL;
+}
+
 /* fork() while other threads hold the view table: the child must be able
  * to use the table (the atfork handlers). */
 static void *forker(void *arg)
@@ -136,6 +165,16 @@ int main(void)
     total++, passed += run("handoff: unmap views of another thread", handoff, 0);
     total++, passed += run("lifetimes: last view unmapped after close elsewhere", lifetimes, 0);
     total++, passed += run("fork while threads use the table", churn, 1);
+    total++, passed += run("named create/open/dup/close on shared names", names, 0);
+    int gone = 1;
+    for (int k = 0; k < 3; k++) {
+        char name[64];
+        mmf_section *x;
+        snprintf(name, sizeof name, "Local\\mmf-threads-%d-%d", (int)getpid(), k);
+        gone &= mmf_section_open(name, MMF_ACCESS_READ, &x) == MMF_ENOTFOUND;
+    }
+    total++, passed += gone;
+    printf("%s: every name gone after its last close\n", gone ? "PASS" : "FAIL");
     mmf_section_close(shared);
     printf("%d passed, %d failed\n", passed, total - passed);
     return passed == total ? 0 : 1;
