@@ -135,8 +135,28 @@ static void *forker(void *arg)
     return NULL;
 }
 
+static atomic_int stop_gc;
+
+/* Sweeps while other threads create and close: a sweep must never remove
+ * an entry some handle holds (the names scenario's opens would fail). */
+static void *collector(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&stop_gc))
+        CHECK(mmf_registry_gc() >= 0);
+    return NULL;
+}
+
+static int run_with(const char *name, void *(*fn)(void *), void *(*extra)(void *));
+
 static int run(const char *name, void *(*fn)(void *), int with_forker)
 {
+    return run_with(name, fn, with_forker ? forker : NULL);
+}
+
+static int run_with(const char *name, void *(*fn)(void *), void *(*extra)(void *))
+{
+    int with_forker = extra != NULL;
     int before = atomic_load(&errors);
     size_t start = mmf_view_count();
     pthread_t t[NTHREADS + 1];
@@ -144,9 +164,13 @@ static int run(const char *name, void *(*fn)(void *), int with_forker)
     for (int i = 0; i < NTHREADS; i++)
         pthread_create(&t[i], NULL, fn, (void *)(intptr_t)i);
     if (with_forker)
-        pthread_create(&t[NTHREADS], NULL, forker, NULL);
-    for (int i = 0; i < NTHREADS + with_forker; i++)
+        pthread_create(&t[NTHREADS], NULL, extra, NULL);
+    for (int i = 0; i < NTHREADS; i++)
         pthread_join(t[i], NULL);
+    atomic_store(&stop_gc, 1);
+    if (with_forker)
+        pthread_join(t[NTHREADS], NULL);
+    atomic_store(&stop_gc, 0);
     pthread_barrier_destroy(&barrier);
     CHECK(mmf_view_count() == start);
     int ok = atomic_load(&errors) == before;
@@ -166,6 +190,7 @@ int main(void)
     total++, passed += run("lifetimes: last view unmapped after close elsewhere", lifetimes, 0);
     total++, passed += run("fork while threads use the table", churn, 1);
     total++, passed += run("named create/open/dup/close on shared names", names, 0);
+    total++, passed += run_with("the same while another thread sweeps", names, collector);
     int gone = 1;
     for (int k = 0; k < 3; k++) {
         char name[64];
