@@ -64,7 +64,7 @@ $(BUILD)/obj $(BUILD)/tests $(BUILD)/examples $(BUILD)/bench:
 $(BUILD)/examples/%: examples/%.c $(LIB_A) | $(BUILD)/examples
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LIB_A) $(LDLIBS)
 
-$(BUILD)/bench/%: bench/%.c $(LIB_A) | $(BUILD)/bench
+$(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h) $(LIB_A) | $(BUILD)/bench
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LIB_A) $(LDLIBS) -lm
 
 $(TEST_BIN): $(TEST_SRC) $(wildcard tests/*.h) $(LIB_A) | $(BUILD)/tests deps-test

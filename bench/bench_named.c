@@ -14,12 +14,13 @@
  *      RLIMIT_NOFILE (raised to its hard limit) cannot hold two
  *      descriptors per named handle                           (informational)
  *
- * Method: each figure is the median over ROUNDS rounds; a round runs a
- * calibrated number of iterations (about ROUND_NS long), the same number
- * for both sides, and the two sides' rounds alternate, the first side
- * changing every round, so that a drifting machine hurts neither side
- * more.  The table goes to stdout and build/bench/bench_named.csv (or the
- * path given as the first argument).
+ * Method: each figure is the median over BENCH_ROUNDS rounds; a round runs
+ * a calibrated number of iterations (about BENCH_ROUND_NS long), the same
+ * number for both sides, and the two sides' rounds alternate, the first
+ * side changing every round, so that a drifting machine hurts neither side
+ * more (bench.h holds this timing and the reporting, shared with
+ * bench_core.c).  The table goes to stdout and build/bench/bench_named.csv
+ * (or the path given as the first argument).
  *
  * Names carry the pid, so concurrent runs do not collide.  Everything is
  * closed and shm_unlink'ed before the end, and the run then checks that no
@@ -31,24 +32,19 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "mmf.h"
 
-#define ROUNDS          7
-#define ROUND_NS        40e6        /* one round of one side: ~40 ms */
-#define ITERS_MIN       16L
-#define ITERS_MAX       1000000L
+#define BENCH_NAME      "bench_named"
+#define BENCH_ITERS_MAX 1000000L
+#include "bench.h"
 
 #define SEC_BYTES       65536u      /* benchmarks 1 and 2 */
 #define CROWD_BYTES     4096u       /* each of the crowd of benchmark 3 */
@@ -74,106 +70,12 @@ static void unlink_shm_names(void)
         shm_unlink(shm_held);
 }
 
-static _Noreturn void fail_mmf(const char *call, int rc)
-{
-    fprintf(stderr, "bench_named: %s failed: %s (%d)\n", call,
-            mmf_strerror(rc), rc);
-    unlink_shm_names();
-    exit(1);
-}
-
 /* A call that succeeded but should not have, or a broken invariant. */
 static _Noreturn void fail_check(const char *what)
 {
     fprintf(stderr, "bench_named: %s\n", what);
     unlink_shm_names();
     exit(1);
-}
-
-static _Noreturn void fail_sys(const char *call)
-{
-    int e = errno;
-    fprintf(stderr, "bench_named: %s failed: %s (errno %d)\n", call,
-            strerror(e), e);
-    unlink_shm_names();
-    exit(1);
-}
-
-/* ------------------------------------------------------------------ */
-/* Timing                                                              */
-/* ------------------------------------------------------------------ */
-
-static double clock_ns(void)
-{
-    struct timespec ts;
-    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-        fail_sys("clock_gettime");
-    return 1e9 * (double)ts.tv_sec + (double)ts.tv_nsec;
-}
-
-static int by_value(const void *pa, const void *pb)
-{
-    double a = *(const double *)pa, b = *(const double *)pb;
-    return a < b ? -1 : a > b;
-}
-
-/* Median of the ROUNDS values of v (v itself is sorted). */
-static double median_of_rounds(double *v)
-{
-    qsort(v, ROUNDS, sizeof *v, by_value);
-    return v[ROUNDS / 2]; /* ROUNDS is odd */
-}
-
-/* Runs n iterations of one operation; exits on a failing call. */
-typedef void (*op_fn)(void *arg, long n);
-
-static double ns_per_op(op_fn op, void *arg, long n)
-{
-    double start = clock_ns();
-    op(arg, n);
-    return (clock_ns() - start) / (double)n;
-}
-
-/* Doubles a trial batch until it takes an eighth of a round, then scales
- * it to a whole round.  The trials double as the warm-up. */
-static long iterations_for(op_fn op, void *arg)
-{
-    for (long n = 1;; n *= 2) {
-        double start = clock_ns();
-        op(arg, n);
-        double spent = clock_ns() - start;
-        if (spent * 8.0 >= ROUND_NS || n >= ITERS_MAX) {
-            double scaled = (double)n * ROUND_NS / (spent > 1.0 ? spent : 1.0);
-            if (scaled < (double)ITERS_MIN)
-                return ITERS_MIN;
-            if (scaled > (double)ITERS_MAX)
-                return ITERS_MAX;
-            return (long)scaled;
-        }
-    }
-}
-
-/* Medians of x and (unless y is NULL) y, measured in alternating rounds. */
-static void run_pair(op_fn x, void *xarg, op_fn y, void *yarg,
-                     double *x_ns, double *y_ns)
-{
-    double xs[ROUNDS], ys[ROUNDS];
-    long n = iterations_for(x, xarg);
-    if (y) {
-        long ny = iterations_for(y, yarg);
-        n = ny < n ? ny : n; /* the slower side sets the count */
-    }
-    for (int r = 0; r < ROUNDS; r++) {
-        int y_first = y && r % 2 == 1;
-        if (y_first)
-            ys[r] = ns_per_op(y, yarg, n);
-        xs[r] = ns_per_op(x, xarg, n);
-        if (y && !y_first)
-            ys[r] = ns_per_op(y, yarg, n);
-    }
-    *x_ns = median_of_rounds(xs);
-    if (y)
-        *y_ns = median_of_rounds(ys);
 }
 
 /* ------------------------------------------------------------------ */
@@ -268,43 +170,9 @@ static void shm_open_close(void *arg, long n)
 /* The machine and the process                                         */
 /* ------------------------------------------------------------------ */
 
-/* The first non-empty "model name" (x86), "Model" or "Hardware" (ARM)
- * line of /proc/cpuinfo. */
-static void describe_cpu(char *out, size_t size)
-{
-    static const char *const tags[] = { "model name", "Model", "Hardware" };
-    snprintf(out, size, "unknown CPU");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return;
-    char line[512];
-    for (size_t t = 0; t < sizeof tags / sizeof *tags; t++) {
-        size_t len = strlen(tags[t]);
-        rewind(f);
-        while (fgets(line, sizeof line, f)) {
-            if (strncmp(line, tags[t], len) != 0 ||
-                strspn(line + len, " \t") != strcspn(line + len, ":"))
-                continue;
-            char *v = strchr(line, ':') + 1;
-            v += strspn(v, " \t");
-            v[strcspn(v, "\n")] = '\0';
-            if (*v) {
-                snprintf(out, size, "%s", v);
-                fclose(f);
-                return;
-            }
-        }
-    }
-    fclose(f);
-}
-
-static long online_cpus(void)
-{
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0)
-        return CPU_COUNT(&set);
-    return sysconf(_SC_NPROCESSORS_ONLN);
-}
+/* Keys of /proc/cpuinfo that may name the CPU: "model name" (x86),
+ * "Model" or "Hardware" (ARM), tried in order. */
+static const char *const cpu_keys[] = { "model name", "Model", "Hardware" };
 
 /* Entries of the directory `path` whose name starts with `start`
  * (-1 when the directory cannot be read). */
@@ -338,81 +206,6 @@ static void registry_dir(char *out, size_t size)
 }
 
 /* ------------------------------------------------------------------ */
-/* Results                                                             */
-/* ------------------------------------------------------------------ */
-
-struct row {
-    char   what[64];
-    double mmf_ns, bare_ns;
-    double target;      /* 0: informational */
-};
-
-static struct row rows[3];
-static int nrows;
-
-static void add_row(const char *what, double mmf_ns, double bare_ns,
-                    double target)
-{
-    struct row *r = &rows[nrows++];
-    snprintf(r->what, sizeof r->what, "%s", what);
-    r->mmf_ns = mmf_ns;
-    r->bare_ns = bare_ns;
-    r->target = target;
-}
-
-static void print_rows(void)
-{
-    printf("\n%-52s %11s %11s %7s  %s\n", "operation", "mmf ns/op",
-           "bare ns/op", "ratio", "target");
-    printf("%.*s\n", 52 + 12 + 12 + 8 + 15,
-           "------------------------------------------------------------"
-           "------------------------------------------------------------");
-    for (int i = 0; i < nrows; i++) {
-        const struct row *r = &rows[i];
-        double ratio = r->mmf_ns / r->bare_ns;
-        printf("%-52s %11.1f %11.1f %7.3f  ", r->what, r->mmf_ns, r->bare_ns,
-               ratio);
-        if (r->target > 0)
-            printf("<= %.2f %s\n", r->target,
-                   ratio <= r->target ? "ok" : "MISSED");
-        else
-            printf("info\n");
-    }
-}
-
-/* Makes every missing directory above `path`. */
-static void make_parents(const char *path)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; (p = strchr(p, '/')) != NULL; p++) {
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            fail_sys("mkdir (CSV directory)");
-        *p = '/';
-    }
-}
-
-static void save_csv(const char *path)
-{
-    make_parents(path);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        fail_sys("fopen (CSV)");
-    fputs("operation,mmf_ns,bare_ns,ratio,target\n", f);
-    for (int i = 0; i < nrows; i++) {
-        const struct row *r = &rows[i];
-        fprintf(f, "%s,%.1f,%.1f,%.3f,", r->what, r->mmf_ns, r->bare_ns,
-                r->mmf_ns / r->bare_ns);
-        if (r->target > 0)
-            fprintf(f, "%.2f", r->target);
-        fputc('\n', f);
-    }
-    if (fclose(f) != 0)
-        fail_sys("fclose (CSV)");
-}
-
-/* ------------------------------------------------------------------ */
 /* Main                                                                */
 /* ------------------------------------------------------------------ */
 
@@ -423,6 +216,7 @@ int main(int argc, char **argv)
     int rc;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
+    bench_on_failure = unlink_shm_names; /* fail_mmf and fail_sys call it */
 
     long pid = (long)getpid();
     snprintf(prefix, sizeof prefix, "mmfbench-%ld-", pid);
@@ -431,17 +225,11 @@ int main(int argc, char **argv)
     snprintf(shm_cycle, sizeof shm_cycle, "/%scycle", prefix);
     snprintf(shm_held, sizeof shm_held, "/%sheld", prefix);
 
-    struct utsname u;
-    if (uname(&u) != 0)
-        fail_sys("uname");
-    char cpu[256];
-    describe_cpu(cpu, sizeof cpu);
-    printf("machine: Linux %s %s, nproc %ld, CPU %s\n", u.release, u.machine,
-           online_cpus(), cpu);
+    print_machine(cpu_keys, sizeof cpu_keys / sizeof *cpu_keys);
     char regdir[4096];
     registry_dir(regdir, sizeof regdir);
     printf("config: %d rounds per figure (median), ~%.0f ms per round, "
-           "registry %s, POSIX shm in /dev/shm\n", ROUNDS, ROUND_NS / 1e6,
+           "registry %s, POSIX shm in /dev/shm\n", BENCH_ROUNDS, BENCH_ROUND_NS / 1e6,
            regdir);
 
     /* ---- 1. create + open + close both ---- */
@@ -545,7 +333,7 @@ int main(int argc, char **argv)
     long left_shm = count_entries("/dev/shm", prefix);
 
     /* ---- report ---- */
-    print_rows();
+    print_rows(52, 99);
     printf("\nrow 1: bare = shm_open(O_CREAT|O_EXCL|O_RDWR, 0600) + ftruncate "
            "+ fallocate + shm_open(O_RDWR)\n"
            "       + close + close + shm_unlink; mmf = create + open + close "
@@ -576,7 +364,6 @@ int main(int argc, char **argv)
         printf("cleanup: no name of this run is left in %s or /dev/shm\n",
                regdir);
 
-    save_csv(csv);
-    printf("csv: %s\ntotal time: %.1f s\n", csv, (clock_ns() - began) / 1e9);
+    finish_run(csv, began);
     return 0;
 }

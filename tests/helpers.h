@@ -445,39 +445,43 @@ struct child {
 
 #define NOBODY_ID 65534
 
-/* The mmf-child program: $MMF_TEST_CHILD, else next to the test binary. */
-static inline const char *child_program(void)
+/* A helper program: $@env_var, else @file next to the test binary. */
+static inline const char *helper_program(const char *env_var, const char *file)
 {
     static char path[PATH_MAX];
-    const char *env = getenv("MMF_TEST_CHILD");
+    const char *env = getenv(env_var);
     if (env && *env)
         return env;
     ssize_t n = readlink("/proc/self/exe", path, sizeof path - 16);
     cr_assert_gt(n, 0, "readlink /proc/self/exe: %s", strerror(errno));
     path[n] = '\0';
-    strcpy(strrchr(path, '/') + 1, "mmf-child");
+    strcpy(strrchr(path, '/') + 1, file);
     cr_assert_eq(access(path, X_OK), 0,
-                 "MMF_TEST_CHILD is not set and %s is missing (run `make check`)", path);
+                 "%s is not set and %s is missing (run `make check`)", env_var, path);
     return path;
 }
 
+/* The mmf-child program: $MMF_TEST_CHILD, else next to the test binary. */
+static inline const char *child_program(void)
+{
+    return helper_program("MMF_TEST_CHILD", "mmf-child");
+}
+
 /*
- * Starts mmf-child with the NULL-terminated @args, through
- * `setpriv --reuid=65534 --regid=65534 --clear-groups` when @as_nobody.
- * Uses posix_spawn, so the child gets only stdin/stdout/stderr and the
- * environment (MMF_REGISTRY_DIR included).
+ * Starts the command line @lead followed by @args (both NULL-terminated;
+ * lead[0] is found as execvp would), its stdin and stdout on pipes.  Uses
+ * posix_spawn, so the child gets only stdin/stdout/stderr, the environment
+ * (MMF_REGISTRY_DIR included) and the descriptors of ours that are not
+ * close-on-exec, except the @nclose ones in @closefds.
  */
-static inline void child_spawn(struct child *c, int as_nobody, const char *const *args)
+static inline void child_spawn_cmd(struct child *c, const char *const *lead,
+                                   const char *const *args, const int *closefds,
+                                   int nclose)
 {
     const char *argv[128];
     int n = 0;
-    if (as_nobody) {
-        argv[n++] = "setpriv";
-        argv[n++] = "--reuid=65534";
-        argv[n++] = "--regid=65534";
-        argv[n++] = "--clear-groups";
-    }
-    argv[n++] = child_program();
+    for (int i = 0; lead[i]; i++)
+        argv[n++] = lead[i];
     for (int i = 0; args[i]; i++) {
         cr_assert_lt(n, 127, "too many child arguments");
         argv[n++] = args[i];
@@ -497,6 +501,8 @@ static inline void child_spawn(struct child *c, int as_nobody, const char *const
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, in[0], 0);
     posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    for (int i = 0; i < nclose; i++)
+        posix_spawn_file_actions_addclose(&fa, closefds[i]);
     posix_spawnattr_init(&at);
     posix_spawnattr_setsigdefault(&at, &all);
     posix_spawnattr_setsigmask(&at, &none);
@@ -511,6 +517,17 @@ static inline void child_spawn(struct child *c, int as_nobody, const char *const
     c->in = in[1];
     c->out = fdopen(out[0], "r");
     cr_assert_not_null(c->out, "fdopen: %s", strerror(errno));
+}
+
+/*
+ * Starts mmf-child with the NULL-terminated @args, through
+ * `setpriv --reuid=65534 --regid=65534 --clear-groups` when @as_nobody.
+ */
+static inline void child_spawn(struct child *c, int as_nobody, const char *const *args)
+{
+    const char *const nobody[] = { "setpriv", "--reuid=65534", "--regid=65534",
+                                   "--clear-groups", child_program(), NULL };
+    child_spawn_cmd(c, as_nobody ? nobody : nobody + 4, args, NULL, 0);
 }
 
 /* child_start(&c, "create", name, "4096", "hold"): runs the commands. */

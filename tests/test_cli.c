@@ -186,6 +186,18 @@ static void result_free(struct result *r)
     cr_assert_eq((r).status, (want), "exit status %d, expected %d\nstdout: %s\nstderr: %s", \
                  (r).status, (want), (r).out, (r).err)
 
+/* Runs the tool on the NULL-terminated @args and asserts only its exit status. */
+static void expect_status_of(int want, const char *const *args)
+{
+    struct result r = run_cli(NULL, 0, args);
+    assert_status(r, want);
+    result_free(&r);
+}
+
+/* expect_status(1, "info", name): `mmf info NAME` exits 1. */
+#define expect_status(want, ...) \
+    expect_status_of((want), (const char *const[]){ __VA_ARGS__, NULL })
+
 /* ---- holders: `mmf create` kept running ---- */
 
 struct holder {
@@ -632,9 +644,7 @@ Test(cli, create_ls_info_write_cat_views_release)
     cr_assert(hl && has_number(hl, h.pid), "%s", r.out);
     free(hl);
     result_free(&r);
-    r = MMF("info", full); /* the same with the prefix */
-    assert_status(r, 0);
-    result_free(&r);
+    expect_status(0, "info", full); /* the same with the prefix */
 
     /* write at an unaligned offset, then read back in several ways. */
     static const char msg[] = "hello, mmf";
@@ -691,9 +701,7 @@ Test(cli, create_ls_info_write_cat_views_release)
     assert_status(r, 0);
     cr_assert(!strstr(r.out, name), "%s", r.out);
     result_free(&r);
-    r = MMF("cat", name);
-    assert_status(r, 1);
-    result_free(&r);
+    expect_status(1, "cat", name);
 }
 
 Test(cli, json_output)
@@ -782,9 +790,7 @@ Test(cli, create_existing_name_opens_it)
     result_free(&r);
 
     stop_holder(&b);
-    r = MMF("info", name);
-    assert_status(r, 1);
-    result_free(&r);
+    expect_status(1, "info", name);
 }
 
 Test(cli, rm_removes_a_held_name)
@@ -810,9 +816,7 @@ Test(cli, rm_removes_a_held_name)
     r = MMF("ls");
     cr_assert(!strstr(r.out, name), "%s", r.out);
     result_free(&r);
-    r = MMF("rm", name);
-    assert_status(r, 1);
-    result_free(&r);
+    expect_status(1, "rm", name);
 
     /* The holder lives on with its object; its view shows the name gone. */
     cr_assert_eq(kill(h.pid, 0), 0);
@@ -833,9 +837,7 @@ Test(cli, rm_removes_a_held_name)
 
     stop_holder(&h);
     stop_holder(&h2);
-    r = MMF("info", name);
-    assert_status(r, 1);
-    result_free(&r);
+    expect_status(1, "info", name);
 }
 
 Test(cli, signal_releases_the_holder)
@@ -875,9 +877,7 @@ Test(cli, until_signal_ignores_stdin)
     stop_holder(&h2);
     cr_assert_eq(kill(h.pid, SIGTERM), 0);
     cr_assert_eq(reap_holder(&h, NULL), 0);
-    r = MMF("info", name);
-    assert_status(r, 1);
-    result_free(&r);
+    expect_status(1, "info", name);
 }
 
 Test(cli, gc_prints_a_count)
@@ -931,9 +931,7 @@ Test(cli, write_past_end_changes_nothing)
     cr_assert(strstr(r.err, "past the end"), "%s", r.err);
     cr_assert_eq(r.outlen, 0);
     result_free(&r);
-    r = MMF("cat", name, "9000");
-    assert_status(r, 1);
-    result_free(&r);
+    expect_status(1, "cat", name, "9000");
     r = MMF("cat", name, "8k");
     assert_status(r, 0);
     cr_assert_eq(r.outlen, 0);
@@ -1048,9 +1046,7 @@ Test(cli, global_namespace_and_mode)
     result_free(&r);
 
     stop_holder(&h);
-    r = MMF("info", full);
-    assert_status(r, 1);
-    result_free(&r);
+    expect_status(1, "info", full);
 }
 
 Test(cli, views_of_this_process)

@@ -33,66 +33,16 @@ TestSuite(handle_socket, .fini = handles_fini, .timeout = 30);
 /* Helpers                                                             */
 /* ------------------------------------------------------------------ */
 
-/* The handle-child program: $MMF_HANDLE_CHILD, else next to the tests. */
-static const char *hchild_program(void)
-{
-    static char path[PATH_MAX];
-    const char *env = getenv("MMF_HANDLE_CHILD");
-    if (env && *env)
-        return env;
-    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 16);
-    cr_assert_gt(n, 0, "readlink /proc/self/exe: %s", strerror(errno));
-    path[n] = '\0';
-    strcpy(strrchr(path, '/') + 1, "handle-child");
-    cr_assert_eq(access(path, X_OK), 0,
-                 "MMF_HANDLE_CHILD is not set and %s is missing (run `make check`)", path);
-    return path;
-}
-
 /*
- * Starts handle-child with the NULL-terminated @args, its stdin and stdout
- * on pipes.  It inherits every descriptor of ours that is not close-on-exec,
- * except the @nclose ones in @closefds.
+ * Starts handle-child ($MMF_HANDLE_CHILD, else next to the tests) with the
+ * NULL-terminated @args, its stdin and stdout on pipes.  It inherits every
+ * descriptor of ours that is not close-on-exec, except the @nclose ones in
+ * @closefds.
  */
 static void hspawn(struct child *c, const int *closefds, int nclose, const char *const *args)
 {
-    const char *argv[64];
-    int n = 0;
-    argv[n++] = hchild_program();
-    for (int i = 0; args[i]; i++) {
-        cr_assert_lt(n, 63, "too many child arguments");
-        argv[n++] = args[i];
-    }
-    argv[n] = NULL;
-
-    signal(SIGPIPE, SIG_IGN); /* a dead child must fail our writes, not kill us */
-    int in[2], out[2];
-    cr_assert_eq(pipe2(in, O_CLOEXEC), 0, "pipe2: %s", strerror(errno));
-    cr_assert_eq(pipe2(out, O_CLOEXEC), 0, "pipe2: %s", strerror(errno));
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t at;
-    sigset_t all, none;
-    sigfillset(&all);
-    sigemptyset(&none);
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    for (int i = 0; i < nclose; i++)
-        posix_spawn_file_actions_addclose(&fa, closefds[i]);
-    posix_spawnattr_init(&at);
-    posix_spawnattr_setsigdefault(&at, &all);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-    fflush(NULL);
-    int rc = posix_spawn(&c->pid, argv[0], &fa, &at, (char *const *)argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&at);
-    cr_assert_eq(rc, 0, "posix_spawn %s: %s", argv[0], strerror(rc));
-    close(in[0]);
-    close(out[1]);
-    c->in = in[1];
-    c->out = fdopen(out[0], "r");
-    cr_assert_not_null(c->out, "fdopen: %s", strerror(errno));
+    const char *const prog[] = { helper_program("MMF_HANDLE_CHILD", "handle-child"), NULL };
+    child_spawn_cmd(c, prog, args, closefds, nclose);
 }
 
 /* hstart(&c, "inherit", "5", "info"): runs the commands. */
@@ -147,6 +97,31 @@ static int baseline_fds(int *exec)
     return n;
 }
 
+/*
+ * Once the child has its handle: asserts that the handle's descriptors are
+ * close-on-exec (the child's "execfds" answer is @want_exec) and that the
+ * child's "close" of it releases them all ("fdcount" is then @want_fds).
+ */
+static void expect_handle_fds_owned(struct child *c, int want_exec, int want_fds)
+{
+    int exec = child_count(c, "execfds");
+    cr_assert_eq(exec, want_exec, "with its handle the child would pass %d descriptors "
+                 "through exec, %d without the handle", exec, want_exec);
+    child_expect(c, "close", 0);
+    int at_end = child_count(c, "fdcount");
+    cr_assert_eq(at_end, want_fds, "after closing its handle the child has %d descriptors, "
+                 "%d without one", at_end, want_fds);
+}
+
+/* Makes @h inheritable: returns the descriptor a child is to be told. */
+static int make_inheritable(mmf_section *h)
+{
+    int fd = -1;
+    assert_rc(mmf_section_set_inheritable(h, 1, &fd), 0);
+    cr_assert_geq(fd, 0, "set_inheritable gave descriptor %d", fd);
+    return fd;
+}
+
 static void set_cloexec(int fd, int on)
 {
     int fl = fcntl(fd, F_GETFD);
@@ -180,15 +155,24 @@ static void sock_pair(int type, int sv[2])
                  strerror(errno));
 }
 
-/*
- * A socket pair whose end sv[1] a child started now will inherit: the caller
- * spawns, then closes sv[1] with close_child_end().
- */
+/* A socket pair whose end sv[1] a child started now will inherit. */
 static void child_sock_pair(int sv[2])
 {
     sock_pair(SOCK_STREAM, sv);
     set_cloexec(sv[1], 0);
 }
+
+/*
+ * hstart_sock(&c, sv, "recv", num_str(sv[1]), ...): makes a socket pair,
+ * starts handle-child as hstart() does with the end sv[1] inheritable (the
+ * commands may name it), then closes sv[1] here; sv[0] stays ours.
+ */
+#define hstart_sock(c, sv, ...)         \
+    do {                                \
+        child_sock_pair(sv);            \
+        hstart((c), __VA_ARGS__);       \
+        close((sv)[1]);                 \
+    } while (0)
 
 /* Sends @len bytes of @buf with the @nfds descriptors @fds attached. */
 static void send_raw(int sock, const void *buf, size_t len, const int *fds, int nfds)
@@ -237,6 +221,17 @@ static size_t recv_raw(int sock, void *buf, size_t size, int *fds, int *nfds)
             memcpy(&fds[(*nfds)++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
     }
     return (size_t)r;
+}
+
+/* Sends @h over socket @from and receives it from @to: a new handle. */
+static mmf_section *pass_handle(int from, int to, mmf_section *h)
+{
+    mmf_section *r = SENTINEL;
+    assert_rc(mmf_section_send(from, h), 0);
+    assert_rc(mmf_section_recv(to, &r), 0);
+    cr_assert_neq(r, SENTINEL);
+    cr_assert_neq(r, h, "the received handle is the sent one");
+    return r;
 }
 
 static mmf_section *named_mem(const char *name, uint64_t size, unsigned prot)
@@ -541,11 +536,9 @@ Test(handle_inherit, cloexec_by_default)
     n++;
     int sv[2];
     sock_pair(SOCK_STREAM, sv);
-    assert_rc(mmf_section_send(sv[0], s[2]), 0);
-    assert_rc(mmf_section_recv(sv[1], &s[n]), 0);
+    s[n] = pass_handle(sv[0], sv[1], s[2]);
     n++;
-    assert_rc(mmf_section_send(sv[0], s[1]), 0);
-    assert_rc(mmf_section_recv(sv[1], &s[n]), 0);
+    s[n] = pass_handle(sv[0], sv[1], s[1]);
     n++;
     close(sv[0]);
     close(sv[1]);
@@ -575,9 +568,7 @@ Test(handle_inherit, memory_section_in_child)
     char *v = map_view(h, MMF_PAGE_READWRITE, 0, 0);
     memcpy(v, "hello", 5);
     memcpy(v + 2 * pg, "page2", 5);
-    int fd = -1;
-    assert_rc(mmf_section_set_inheritable(h, 1, &fd), 0);
-    cr_assert_geq(fd, 0);
+    int fd = make_inheritable(h);
     cr_assert(fd_inheritable(fd), "the handle's descriptor %d is not inheritable", fd);
 
     struct child c;
@@ -634,8 +625,7 @@ Test(handle_inherit, access_is_carried)
     memcpy(v, "data", 4);
     mmf_section *r = NULL;
     assert_rc(mmf_section_dup(h, MMF_ACCESS_READ, &r), 0);
-    int fd = -1;
-    assert_rc(mmf_section_set_inheritable(r, 1, &fd), 0);
+    int fd = make_inheritable(r);
 
     struct child c;
     hstart(&c, "inherit", num_str(fd), "info", "write", "0", "nope", "read", "0", "4");
@@ -682,8 +672,7 @@ static void named_inherit(int kill_child)
     char *v = map_view(h, MMF_PAGE_READWRITE, 0, 0);
     memcpy(v, "named", 5);
     assert_rc(mmf_view_unmap(v), 0);
-    int fd = -1;
-    assert_rc(mmf_section_set_inheritable(h, 1, &fd), 0);
+    int fd = make_inheritable(h);
 
     struct child c;
     hstart(&c, "inherit", num_str(fd), "info", "read", "0", "5", "write", "8", "fromchild",
@@ -736,8 +725,7 @@ Test(handle_inherit, named_parent_and_child_both_hold)
     char name[128];
     hname(name, "both");
     mmf_section *h = named_mem(name, page_size(), MMF_PAGE_READWRITE);
-    int fd = -1;
-    assert_rc(mmf_section_set_inheritable(h, 1, &fd), 0);
+    int fd = make_inheritable(h);
     struct child c;
     hstart(&c, "inherit", num_str(fd), "close");
     child_expect(&c, "inherit", 0);
@@ -752,8 +740,7 @@ Test(handle_inherit, not_inheritable_again)
 {
     mmf_section *h = mem_section(page_size(), MMF_PAGE_READWRITE, 0);
     int before = count_fds();
-    int fd = -1;
-    assert_rc(mmf_section_set_inheritable(h, 1, &fd), 0);
+    int fd = make_inheritable(h);
     cr_assert(fd_inheritable(fd));
     assert_rc(mmf_section_set_inheritable(h, 0, NULL), 0);
     cr_assert_eq(count_fds(), before, "descriptors left behind: %d before, %d after",
@@ -829,23 +816,15 @@ Test(handle_inherit, rebuilt_handle_owns_its_descriptors)
     int base_exec;
     int base = baseline_fds(&base_exec);
     mmf_section *h = mem_section(page_size(), MMF_PAGE_READWRITE, 0);
-    int fd = -1;
-    assert_rc(mmf_section_set_inheritable(h, 1, &fd), 0);
+    int fd = make_inheritable(h);
     struct child c;
     hstart(&c, "fdcount", "inherit", num_str(fd), "execfds", "close", "fdcount");
     int at_start = child_count(&c, "fdcount");
     cr_assert_gt(at_start, base, "the child did not inherit the handle's descriptors");
     child_expect(&c, "inherit", 0);
-    /* The rebuilt handle's descriptors are close-on-exec: its own
-     * children do not inherit them. */
-    int exec = child_count(&c, "execfds");
-    cr_assert_eq(exec, base_exec, "after from_fd_handle the child would pass %d descriptors "
-                 "through exec, %d without the handle", exec, base_exec);
-    child_expect(&c, "close", 0);
-    /* Closing the handle released every inherited descriptor. */
-    int at_end = child_count(&c, "fdcount");
-    cr_assert_eq(at_end, base, "after closing its handle the child has %d descriptors, "
-                 "%d without one", at_end, base);
+    /* The rebuilt handle's descriptors are close-on-exec (its own children
+     * do not inherit them), and closing it releases every one. */
+    expect_handle_fds_owned(&c, base_exec, base);
     child_end_ok(&c);
     assert_rc(mmf_section_close(h), 0);
 }
@@ -858,8 +837,7 @@ Test(handle_inherit, named_rebuilt_handle_is_cloexec)
     char name[128];
     hname(name, "inhexec");
     mmf_section *h = named_mem(name, page_size(), MMF_PAGE_READWRITE);
-    int fd = -1;
-    assert_rc(mmf_section_set_inheritable(h, 1, &fd), 0);
+    int fd = make_inheritable(h);
     struct child c;
     hstart(&c, "inherit", num_str(fd), "execfds");
     child_expect(&c, "inherit", 0);
@@ -905,8 +883,7 @@ Test(handle_inherit, data_descriptor_is_not_a_handle)
     mmf_section *h = mem_section(page_size(), MMF_PAGE_READWRITE, 0);
     int before[MAX_FDS], after[MAX_FDS], extra[MAX_FDS];
     int nb = list_inheritable(before, MAX_FDS);
-    int fd = -1;
-    assert_rc(mmf_section_set_inheritable(h, 1, &fd), 0);
+    int fd = make_inheritable(h);
     int na = list_inheritable(after, MAX_FDS);
     int ne = new_fds(before, nb, after, na, extra, MAX_FDS);
     cr_assert_geq(ne, 2, "a handle needs its token and its data: %d new descriptors", ne);
@@ -934,8 +911,7 @@ static void missing_part(int named)
                            : mem_section(page_size(), MMF_PAGE_READWRITE, 0);
     int before[MAX_FDS], after[MAX_FDS], extra[MAX_FDS];
     int nb = list_inheritable(before, MAX_FDS);
-    int fd = -1;
-    assert_rc(mmf_section_set_inheritable(h, 1, &fd), 0);
+    int fd = make_inheritable(h);
     int na = list_inheritable(after, MAX_FDS);
     int ne = new_fds(before, nb, after, na, extra, MAX_FDS);
     cr_assert_geq(ne, named ? 3 : 2, "%d new inheritable descriptors", ne);
@@ -972,8 +948,7 @@ Test(handle_inherit, two_children_share_the_section)
 {
     uint64_t pg = page_size();
     mmf_section *h = mem_section(pg, MMF_PAGE_READWRITE, 0);
-    int fd = -1;
-    assert_rc(mmf_section_set_inheritable(h, 1, &fd), 0);
+    int fd = make_inheritable(h);
     struct child a, b;
     hstart(&a, "inherit", num_str(fd), "write", "0", "first", "hold");
     hstart(&b, "inherit", num_str(fd), "hold", "read", "0", "5");
@@ -1000,11 +975,9 @@ Test(handle_socket, memory_to_child)
     char *v = map_view(h, MMF_PAGE_READWRITE, 0, 0);
     memcpy(v, "sent!", 5);
     int sv[2];
-    child_sock_pair(sv);
     struct child c;
-    hstart(&c, "recv", num_str(sv[1]), "info", "read", "0", "5", "write", "8", "reply",
-           "hold", "read", "16", "5");
-    close(sv[1]);
+    hstart_sock(&c, sv, "recv", num_str(sv[1]), "info", "read", "0", "5", "write", "8", "reply",
+                "hold", "read", "16", "5");
     assert_rc(mmf_section_send(sv[0], h), 0);
     child_expect(&c, "recv", 0);
     expect_info(&c, 2 * pg, MMF_PAGE_READWRITE, RW_ACCESS, 0, 0);
@@ -1029,10 +1002,8 @@ Test(handle_socket, file_to_child)
     int fd = tmp_file("f", size, NULL);
     mmf_section *h = file_section(fd, 0, MMF_PAGE_READWRITE);
     int sv[2];
-    child_sock_pair(sv);
     struct child c;
-    hstart(&c, "recv", num_str(sv[1]), "info", "read", "0", "32", "write", "3", "abc");
-    close(sv[1]);
+    hstart_sock(&c, sv, "recv", num_str(sv[1]), "info", "read", "0", "32", "write", "3", "abc");
     assert_rc(mmf_section_send(sv[0], h), 0);
     child_expect(&c, "recv", 0);
     expect_info(&c, size, MMF_PAGE_READWRITE, RW_ACCESS, 0, 1);
@@ -1060,10 +1031,8 @@ Test(handle_socket, named_child_holds_name)
     memcpy(v, "named", 5);
     assert_rc(mmf_view_unmap(v), 0);
     int sv[2];
-    child_sock_pair(sv);
     struct child c;
-    hstart(&c, "recv", num_str(sv[1]), "info", "read", "0", "5", "hold");
-    close(sv[1]);
+    hstart_sock(&c, sv, "recv", num_str(sv[1]), "info", "read", "0", "5", "hold");
     assert_rc(mmf_section_send(sv[0], h), 0);
     close(sv[0]);
     child_expect(&c, "recv", 0);
@@ -1096,10 +1065,8 @@ Test(handle_socket, reduced_access_to_child)
     mmf_section *r = NULL;
     assert_rc(mmf_section_dup(h, MMF_ACCESS_READ, &r), 0);
     int sv[2];
-    child_sock_pair(sv);
     struct child c;
-    hstart(&c, "recv", num_str(sv[1]), "info", "write", "0", "nope", "read", "0", "4");
-    close(sv[1]);
+    hstart_sock(&c, sv, "recv", num_str(sv[1]), "info", "write", "0", "nope", "read", "0", "4");
     assert_rc(mmf_section_send(sv[0], r), 0);
     child_expect(&c, "recv", 0);
     expect_info(&c, pg, MMF_PAGE_READWRITE, MMF_ACCESS_READ, 0, 0);
@@ -1123,11 +1090,9 @@ Test(handle_socket, round_trip_through_child)
     mmf_section *r = NULL;
     assert_rc(mmf_section_dup(h, MMF_ACCESS_READ, &r), 0);
     int sv[2];
-    child_sock_pair(sv);
     struct child c;
-    hstart(&c, "recv", num_str(sv[1]), "send", num_str(sv[1]), "recv", num_str(sv[1]),
-           "send", num_str(sv[1]));
-    close(sv[1]);
+    hstart_sock(&c, sv, "recv", num_str(sv[1]), "send", num_str(sv[1]), "recv", num_str(sv[1]),
+                "send", num_str(sv[1]));
     assert_rc(mmf_section_send(sv[0], h), 0);
     child_expect(&c, "recv", 0);
     child_expect(&c, "send", 0);
@@ -1161,22 +1126,14 @@ Test(handle_socket, received_handle_owns_its_descriptors)
 {
     mmf_section *h = mem_section(page_size(), MMF_PAGE_READWRITE, 0);
     int sv[2];
-    child_sock_pair(sv);
     struct child c;
-    hstart(&c, "fdcount", "recv", num_str(sv[1]), "execfds", "close", "fdcount");
-    close(sv[1]);
+    hstart_sock(&c, sv, "fdcount", "recv", num_str(sv[1]), "execfds", "close", "fdcount");
     int at_start = child_count(&c, "fdcount");
     assert_rc(mmf_section_send(sv[0], h), 0);
     child_expect(&c, "recv", 0);
     /* Everything the child had at the start was inheritable; what came
-     * with the handle must not be. */
-    int exec = child_count(&c, "execfds");
-    cr_assert_eq(exec, at_start, "the received handle's descriptors are not close-on-exec "
-                 "(%d inheritable, %d before)", exec, at_start);
-    child_expect(&c, "close", 0);
-    int at_end = child_count(&c, "fdcount");
-    cr_assert_eq(at_end, at_start, "closing the received handle left descriptors behind "
-                 "(%d, %d before)", at_end, at_start);
+     * with the handle must not be, and closing it releases it all. */
+    expect_handle_fds_owned(&c, at_start, at_start);
     child_end_ok(&c);
     assert_rc(mmf_section_close(h), 0);
     close(sv[0]);
@@ -1189,10 +1146,8 @@ Test(handle_socket, named_received_handle_is_cloexec)
     hname(name, "sockexec");
     mmf_section *h = named_mem(name, page_size(), MMF_PAGE_READWRITE);
     int sv[2];
-    child_sock_pair(sv);
     struct child c;
-    hstart(&c, "execfds", "recv", num_str(sv[1]), "execfds");
-    close(sv[1]);
+    hstart_sock(&c, sv, "execfds", "recv", num_str(sv[1]), "execfds");
     int at_start = child_count(&c, "execfds");
     assert_rc(mmf_section_send(sv[0], h), 0);
     child_expect(&c, "recv", 0);
@@ -1214,17 +1169,11 @@ Test(handle_socket, same_process_memory)
     mmf_section *h = mem_section(3 * pg, MMF_PAGE_EXECUTE_READWRITE, 0);
     int sv[2];
     sock_pair(SOCK_STREAM, sv);
-    mmf_section *r = SENTINEL;
-    assert_rc(mmf_section_send(sv[0], h), 0);
-    assert_rc(mmf_section_recv(sv[1], &r), 0);
-    cr_assert_neq(r, SENTINEL);
-    cr_assert_neq(r, h);
+    mmf_section *r = pass_handle(sv[0], sv[1], h);
     assert_same_section(h, r, MMF_ACCESS_ALL);
     assert_coherent(h, r);
     /* The other direction too. */
-    mmf_section *r2 = SENTINEL;
-    assert_rc(mmf_section_send(sv[1], r), 0);
-    assert_rc(mmf_section_recv(sv[0], &r2), 0);
+    mmf_section *r2 = pass_handle(sv[1], sv[0], r);
     assert_same_section(h, r2, MMF_ACCESS_ALL);
     assert_rc(mmf_section_close(h), 0);
     assert_rc(mmf_section_close(r), 0);
@@ -1246,9 +1195,7 @@ Test(handle_socket, same_process_file_readonly)
     close(fd);
     int sv[2];
     sock_pair(SOCK_SEQPACKET, sv);
-    mmf_section *r = SENTINEL;
-    assert_rc(mmf_section_send(sv[0], h), 0);
-    assert_rc(mmf_section_recv(sv[1], &r), 0);
+    mmf_section *r = pass_handle(sv[0], sv[1], h);
     assert_same_section(h, r, MMF_ACCESS_READ);
     cr_assert_eq(sinfo(r).file_backed, 1);
     cr_assert_eq(sinfo(r).protection, MMF_PAGE_READONLY);
@@ -1274,9 +1221,7 @@ Test(handle_socket, same_process_named)
     mmf_section *h = named_mem(name, page_size(), MMF_PAGE_READWRITE);
     int sv[2];
     sock_pair(SOCK_STREAM, sv);
-    mmf_section *r = SENTINEL;
-    assert_rc(mmf_section_send(sv[0], h), 0);
-    assert_rc(mmf_section_recv(sv[1], &r), 0);
+    mmf_section *r = pass_handle(sv[0], sv[1], h);
     assert_same_section(h, r, RW_ACCESS);
     cr_assert_eq(sinfo(r).named, 1);
     assert_coherent(h, r);

@@ -115,6 +115,34 @@ static void assert_not_found(const char *name)
     assert_open_rc(name, MMF_ACCESS_READ, MMF_ENOTFOUND);
 }
 
+/* Closes @s, the last handle of @name: the name must be gone at once
+ * (views of the section may still be mapped). */
+static void close_last_handle(mmf_section *s, const char *name)
+{
+    assert_rc(mmf_section_close(s), 0);
+    assert_not_found(name);
+}
+
+/* Reads the answers of a child started with CREATE_CMD ... "map" ...
+ * "write" ... "hold": each succeeded and the child now holds. */
+static void child_made_and_holds(struct child *c, const char *create_cmd)
+{
+    child_expect(c, create_cmd, 0);
+    child_expect(c, "map", 0);
+    child_expect(c, "write", 0);
+    child_ready(c);
+}
+
+/* Asserts the child's answer to "query" on a named section. */
+static void child_expect_query(struct child *c, uint64_t size, unsigned prot,
+                               unsigned access, int file)
+{
+    char want[256];
+    snprintf(want, sizeof want, "query 0 size=%llu prot=%u access=%u named=1 file=%d",
+             (unsigned long long)size, prot, access, file);
+    child_expect_line(c, want);
+}
+
 /* Asserts that mapping @prot from @s fails with @want, writing nothing. */
 static void assert_map_fails(mmf_section *s, unsigned prot, int want)
 {
@@ -231,8 +259,7 @@ Test(named_create, new_then_existed)
     assert_rc(mmf_section_close(c), 0);
 
     assert_rc(mmf_section_close(a), 0);
-    assert_rc(mmf_section_close(b), 0);
-    assert_not_found(name);
+    close_last_handle(b, name);
     cr_assert_str_eq(va, "through a", "a view lost its data when the name went");
     assert_rc(mmf_view_unmap(va), 0);
     assert_rc(mmf_view_unmap(vb), 0);
@@ -283,8 +310,7 @@ Test(named_create, existing_protection_and_backing_win)
     assert_rc(mmf_section_close(r), 0);
 
     assert_rc(mmf_view_unmap(va), 0);
-    assert_rc(mmf_section_close(a), 0);
-    assert_not_found(name);
+    close_last_handle(a, name);
     assert_not_found(name2);
     assert_registry_empty();
 }
@@ -299,10 +325,7 @@ Test(named_create, existed_across_processes)
     struct child c;
     child_start(&c, "create", name, str_u64(2 * pg), "map", "rw", "write", "0",
                 "hello-from-child", "hold", "read", str_u64(pg), "5", "hold");
-    child_expect(&c, "create", 0);
-    child_expect(&c, "map", 0);
-    child_expect(&c, "write", 0);
-    child_ready(&c);
+    child_made_and_holds(&c, "create");
 
     mmf_section *s = create_named(name, pg, MMF_PAGE_READONLY, MMF_EXISTED);
     mmf_section_info si = sinfo(s);
@@ -324,8 +347,7 @@ Test(named_create, existed_across_processes)
     /* The child is gone; our handles keep the name. */
     assert_open_rc(name, MMF_ACCESS_READ, 0);
     assert_rc(mmf_section_close(s), 0);
-    assert_rc(mmf_section_close(w), 0);
-    assert_not_found(name);
+    close_last_handle(w, name);
     cr_assert_str_eq(v, "hello-from-child");
     assert_rc(mmf_view_unmap(v), 0);
     assert_rc(mmf_view_unmap(vw), 0);
@@ -398,10 +420,7 @@ Test(named_create, file_backed_opened_by_child)
     child_start(&c, "open", name, "rw", "query", "map", "rw", "read", "0", "64", "read",
                 str_u64(fsz - 10), "10", "write", "200", "from-child", "hold");
     child_expect(&c, "open", 0);
-    char want[256];
-    snprintf(want, sizeof want, "query 0 size=%llu prot=%u access=%u named=1 file=1",
-             (unsigned long long)fsz, MMF_PAGE_READWRITE, RW_ACCESS);
-    child_expect_line(&c, want);
+    child_expect_query(&c, fsz, MMF_PAGE_READWRITE, RW_ACCESS, 1);
     child_expect(&c, "map", 0);
     unsigned char buf[64];
     child_read(&c, buf, 64);
@@ -420,8 +439,7 @@ Test(named_create, file_backed_opened_by_child)
     cr_assert(memcmp(v + 200, "from-child", 10) == 0);
     child_end_ok(&c);
 
-    assert_rc(mmf_section_close(s), 0);
-    assert_not_found(name);
+    close_last_handle(s, name);
     assert_rc(mmf_view_unmap(v), 0);
     close(rfd);
     assert_registry_empty();
@@ -438,10 +456,7 @@ Test(named_create, file_backed_created_by_child)
     struct child c;
     child_start(&c, "create-file", name, path, str_u64(2 * pg), "map", "rw", "write",
                 "10", "child-data", "hold", "read", "50", "6", "hold");
-    child_expect(&c, "create-file", 0);
-    child_expect(&c, "map", 0);
-    child_expect(&c, "write", 0);
-    child_ready(&c);
+    child_made_and_holds(&c, "create-file");
 
     mmf_section *s = open_named(name, RW_ACCESS);
     mmf_section_info si = sinfo(s);
@@ -461,8 +476,7 @@ Test(named_create, file_backed_created_by_child)
     close(fd);
     child_end_ok(&c);
 
-    assert_rc(mmf_section_close(s), 0);
-    assert_not_found(name);
+    close_last_handle(s, name);
     assert_rc(mmf_view_unmap(v), 0);
     assert_registry_empty();
 }
@@ -483,10 +497,7 @@ Test(named_create, file_backed_follows_the_file_not_the_path)
     struct child c;
     child_start(&c, "create-file", name, path, str_u64(pg), "map", "rw", "write", "0",
                 "the-real-file", "hold");
-    child_expect(&c, "create-file", 0);
-    child_expect(&c, "map", 0);
-    child_expect(&c, "write", 0);
-    child_ready(&c);
+    child_made_and_holds(&c, "create-file");
 
     /* Move the file away and put a decoy at its old path. */
     cr_assert_eq(rename(path, moved), 0, "rename: %s", strerror(errno));
@@ -510,8 +521,7 @@ Test(named_create, file_backed_follows_the_file_not_the_path)
     close(fd);
     close(decoy);
     child_end_ok(&c);
-    assert_rc(mmf_section_close(s), 0);
-    assert_not_found(name);
+    close_last_handle(s, name);
     assert_rc(mmf_view_unmap(v), 0);
     assert_registry_empty();
 }
@@ -644,8 +654,7 @@ Test(named_open, write_access_allows_rw_views)
 
     assert_rc(mmf_section_close(w), 0);
     assert_rc(mmf_section_close(rw), 0);
-    assert_rc(mmf_section_close(a), 0);
-    assert_not_found(name);
+    close_last_handle(a, name);
     assert_rc(mmf_view_unmap(va), 0);
     assert_rc(mmf_view_unmap(vw), 0);
     assert_rc(mmf_view_unmap(vrw), 0);
@@ -668,8 +677,7 @@ Test(named_open, readonly_section_gives_no_write_view)
                      mmf_strerror(rc));
         cr_assert_eq(w, SENTINEL);
     }
-    assert_rc(mmf_section_close(a), 0);
-    assert_not_found(name);
+    close_last_handle(a, name);
     assert_registry_empty();
 }
 
@@ -693,8 +701,7 @@ Test(named_open, missing_and_invalid)
     assert_open_rc(name, MMF_ACCESS_READ | 0x100, -EINVAL);
     assert_open_rc(name, 0xffffffffu, -EINVAL);
     assert_open_rc(global, MMF_ACCESS_READ, MMF_ENOTFOUND);
-    assert_rc(mmf_section_close(s), 0);
-    assert_not_found(name);
+    close_last_handle(s, name);
     assert_registry_empty();
 }
 
@@ -712,10 +719,7 @@ Test(named_open, child_with_read_handle)
     child_start(&c, "open", name, "r", "query", "map", "rw", "map", "r", "read", "0", "5",
                 "map", "c", "write", "0", "COPY", "read", "0", "5", "closeall", "hold");
     child_expect(&c, "open", 0);
-    char want[256];
-    snprintf(want, sizeof want, "query 0 size=%llu prot=%u access=%u named=1 file=0",
-             (unsigned long long)pg, MMF_PAGE_READWRITE, MMF_ACCESS_READ);
-    child_expect_line(&c, want);
+    child_expect_query(&c, pg, MMF_PAGE_READWRITE, MMF_ACCESS_READ, 0);
     child_expect(&c, "map", -EACCES);
     child_expect(&c, "map", 0);
     child_expect_text(&c, "hello");
@@ -726,8 +730,7 @@ Test(named_open, child_with_read_handle)
     child_ready(&c);
     cr_assert_str_eq(va, "hello", "the child's copy view wrote through");
     child_end_ok(&c);
-    assert_rc(mmf_section_close(a), 0);
-    assert_not_found(name);
+    close_last_handle(a, name);
     assert_rc(mmf_view_unmap(va), 0);
     assert_registry_empty();
 }
@@ -753,8 +756,7 @@ Test(named_names, case_sensitive)
     /* "Foo" is gone, "foo" is not. */
     assert_not_found(up);
     assert_open_rc(low, MMF_ACCESS_READ, 0);
-    assert_rc(mmf_section_close(b), 0);
-    assert_not_found(low);
+    close_last_handle(b, low);
     assert_rc(mmf_view_unmap(va), 0);
     assert_rc(mmf_view_unmap(vb), 0);
     assert_registry_empty();
@@ -819,15 +821,13 @@ Test(named_names, local_prefix_is_the_default_namespace)
 
     /* Closing the local pair leaves the global one. */
     assert_rc(mmf_section_close(a), 0);
-    assert_rc(mmf_section_close(b), 0);
-    assert_not_found(local);
+    close_last_handle(b, local);
     assert_not_found(bare);
     mmf_section *g2 = open_named(global, MMF_ACCESS_READ);
     char *vg2 = map_view(g2, MMF_PAGE_READONLY, 0, 0);
     cr_assert_str_eq(vg2, "global");
     assert_rc(mmf_section_close(g2), 0);
-    assert_rc(mmf_section_close(g), 0);
-    assert_not_found(global);
+    close_last_handle(g, global);
 
     /* And the other way round: Global first, then Local is new. */
     g = create_named(global, pg, MMF_PAGE_READWRITE, 0);
@@ -1218,8 +1218,7 @@ Test(named_query, access_follows_open)
         cr_assert_eq(si.file_backed, 0);
         assert_rc(mmf_section_close(o), 0);
     }
-    assert_rc(mmf_section_close(s), 0);
-    assert_not_found(name);
+    close_last_handle(s, name);
     assert_registry_empty();
 }
 
@@ -1257,8 +1256,7 @@ Test(named_lifetime, name_goes_with_last_handle_not_view)
     cr_assert(is_zero(nv, 2 * pg), "the new object holds old data");
     strcpy(nv, "new");
     cr_assert_str_eq(v, "still writable", "the old view sees the new object");
-    assert_rc(mmf_section_close(n), 0);
-    assert_not_found(name);
+    close_last_handle(n, name);
     assert_rc(mmf_view_unmap(v), 0);
     assert_rc(mmf_view_unmap(nv), 0);
     assert_registry_empty();
@@ -1274,10 +1272,7 @@ Test(named_lifetime, across_processes)
     struct child c;
     child_start(&c, "create", name, str_u64(pg), "map", "rw", "write", "0", "hello",
                 "hold", "closeall", "hold", "read", "100", "5", "hold", "unmap");
-    child_expect(&c, "create", 0);
-    child_expect(&c, "map", 0);
-    child_expect(&c, "write", 0);
-    child_ready(&c);
+    child_made_and_holds(&c, "create");
 
     mmf_section *a = open_named(name, RW_ACCESS);
     char *va = map_view(a, MMF_PAGE_READWRITE, 0, 0);
@@ -1291,8 +1286,7 @@ Test(named_lifetime, across_processes)
     memcpy(va + 100, "world", 5);
 
     /* Our last handle: the name goes although two views remain. */
-    assert_rc(mmf_section_close(a), 0);
-    assert_not_found(name);
+    close_last_handle(a, name);
     cr_assert_str_eq(va, "hello");
     memcpy(va + 200, "after", 5); /* still writable */
     child_go(&c);
@@ -1378,10 +1372,7 @@ Test(named_kill, killed_holder_with_living_holder)
     nm(name, "", "kl");
     struct child c;
     child_start(&c, "create", name, "4096", "map", "rw", "write", "0", "from-dead", "hold");
-    child_expect(&c, "create", 0);
-    child_expect(&c, "map", 0);
-    child_expect(&c, "write", 0);
-    child_ready(&c);
+    child_made_and_holds(&c, "create");
     mmf_section *s = open_named(name, RW_ACCESS);
     int st = child_kill(&c);
     cr_assert(killed_by(st, SIGKILL));
@@ -1396,8 +1387,7 @@ Test(named_kill, killed_holder_with_living_holder)
     char dir[PATH_MAX];
     cr_assert_eq(reg_entries(registry_local(dir), NULL, 0), 1);
 
-    assert_rc(mmf_section_close(s), 0);
-    assert_not_found(name);
+    close_last_handle(s, name);
     assert_rc(mmf_view_unmap(v), 0);
     assert_registry_empty();
 }
@@ -1446,8 +1436,7 @@ Test(named_kill, kill_at_any_moment, .timeout = 240)
         char *v = map_view(s, MMF_PAGE_READWRITE, 0, 0);
         cr_assert(is_zero(v, pg), "iteration %d: the new object holds old data", i);
         v[0] = 1;
-        assert_rc(mmf_section_close(s), 0);
-        assert_not_found(name);
+        close_last_handle(s, name);
         assert_rc(mmf_view_unmap(v), 0);
         assert_registry_empty();
     }
@@ -1548,8 +1537,7 @@ Test(named_security, global_default_is_owner_only)
     char *ov = map_view(o, MMF_PAGE_READONLY, 0, 0);
     cr_assert_str_eq(ov, "secret");
     assert_rc(mmf_section_close(o), 0);
-    assert_rc(mmf_section_close(s), 0);
-    assert_not_found(name);
+    close_last_handle(s, name);
     assert_rc(mmf_view_unmap(v), 0);
     assert_rc(mmf_view_unmap(ov), 0);
     assert_registry_empty();
@@ -1571,10 +1559,7 @@ Test(named_security, global_everyone)
                        "from-nobody", "read", "64", "9", "create", name, str_u64(2 * pg),
                        "hold", "read", "128", "5", "hold");
     child_expect(&c, "open", 0);
-    char want[256];
-    snprintf(want, sizeof want, "query 0 size=%llu prot=%u access=%u named=1 file=0",
-             (unsigned long long)pg, MMF_PAGE_READWRITE, RW_ACCESS);
-    child_expect_line(&c, want);
+    child_expect_query(&c, pg, MMF_PAGE_READWRITE, RW_ACCESS, 0);
     child_expect(&c, "map", 0);
     child_expect(&c, "write", 0);
     child_expect_text(&c, "from-root");
@@ -1590,8 +1575,7 @@ Test(named_security, global_everyone)
     child_expect_text(&c, "again");
     child_ready(&c);
     child_end_ok(&c);
-    assert_rc(mmf_section_close(s), 0);
-    assert_not_found(name);
+    close_last_handle(s, name);
     assert_rc(mmf_view_unmap(v), 0);
     assert_registry_empty();
 }
@@ -1619,10 +1603,7 @@ Test(named_security, global_mode_0644)
     child_expect(&c, "create", -EACCES);
     child_expect(&c, "create-prot", MMF_EXISTED);
     child_expect(&c, "open", 0);
-    char want[256];
-    snprintf(want, sizeof want, "query 0 size=%llu prot=%u access=%u named=1 file=0",
-             (unsigned long long)pg, MMF_PAGE_READWRITE, MMF_ACCESS_READ);
-    child_expect_line(&c, want);
+    child_expect_query(&c, pg, MMF_PAGE_READWRITE, MMF_ACCESS_READ, 0);
     child_expect(&c, "map", -EACCES);
     child_expect(&c, "map", 0);
     child_expect_text(&c, "readable");
@@ -1630,8 +1611,7 @@ Test(named_security, global_mode_0644)
     child_end_ok(&c);
 
     assert_rc(mmf_section_close(s), 0);
-    assert_rc(mmf_section_close(s640), 0);
-    assert_not_found(name);
+    close_last_handle(s640, name);
     assert_not_found(name640);
     assert_rc(mmf_view_unmap(v), 0);
     assert_registry_empty();
@@ -1675,8 +1655,7 @@ Test(named_security, local_names_are_per_user)
     assert_no_objects(p);
 
     assert_open_rc(bare, MMF_ACCESS_READ, 0);
-    assert_rc(mmf_section_close(s), 0);
-    assert_not_found(local);
+    close_last_handle(s, local);
     assert_rc(mmf_view_unmap(v), 0);
     assert_registry_empty();
 }
@@ -1748,8 +1727,7 @@ static void assert_squatted_bounded(const char *name)
 static void assert_usable(const char *name)
 {
     mmf_section *s = create_named(name, page_size(), MMF_PAGE_READWRITE, 0);
-    assert_rc(mmf_section_close(s), 0);
-    assert_not_found(name);
+    close_last_handle(s, name);
 }
 
 Test(named_squat, local_dir_is_a_symlink)
@@ -1768,17 +1746,27 @@ Test(named_squat, local_dir_is_a_symlink)
     assert_usable(gname);
 }
 
-Test(named_squat, local_dir_mode_0777)
+/*
+ * The Local (or, when @global, the Global) registry directory made ahead of
+ * us as a plain 0777 one (Local wants 0700, Global the sticky bit): its
+ * names are squatted, it stays empty, and the other namespace still works.
+ */
+static void assert_0777_dir_squatted(int global)
 {
     registry_private(0755);
-    char dir[PATH_MAX], name[256], gname[256];
-    cr_assert_eq(mkdir(registry_local(dir), 0700), 0);
+    char dir[PATH_MAX], name[256], other[256];
+    cr_assert_eq(mkdir(global ? registry_global(dir) : registry_local(dir), 0700), 0);
     cr_assert_eq(chmod(dir, 0777), 0);
-    nm(name, "Local\\", "sq");
+    nm(name, global ? "Global\\" : "Local\\", "sq");
     assert_squatted(name, 0);
     assert_dir_empty(dir);
-    nm(gname, "Global\\", "sq");
-    assert_usable(gname);
+    nm(other, global ? "Local\\" : "Global\\", "sq");
+    assert_usable(other);
+}
+
+Test(named_squat, local_dir_mode_0777)
+{
+    assert_0777_dir_squatted(0);
 }
 
 Test(named_squat, local_dir_is_a_file)
@@ -1808,15 +1796,7 @@ Test(named_squat, local_dir_foreign_owner)
 
 Test(named_squat, global_dir_not_sticky)
 {
-    registry_private(0755);
-    char dir[PATH_MAX], name[256], lname[256];
-    cr_assert_eq(mkdir(registry_global(dir), 0700), 0);
-    cr_assert_eq(chmod(dir, 0777), 0);
-    nm(name, "Global\\", "sq");
-    assert_squatted(name, 0);
-    assert_dir_empty(dir);
-    nm(lname, "Local\\", "sq");
-    assert_usable(lname);
+    assert_0777_dir_squatted(1);
 }
 
 Test(named_squat, global_dir_is_a_symlink)
