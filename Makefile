@@ -83,7 +83,7 @@ ifneq ($(findstring thread,$(SANITIZE)),)
 check: $(BUILD)/tests/threads
 	$(BUILD)/tests/threads
 else
-check: $(TEST_BIN) $(BUILD)/tests/threads $(BUILD)/tests/mmf-child $(BUILD)/tests/handle-child $(BUILD)/mmf
+check: $(TEST_BIN) $(BUILD)/tests/threads $(BUILD)/tests/mmf-child $(BUILD)/tests/handle-child $(BUILD)/tests/sync-child $(BUILD)/mmf
 	$(BUILD)/tests/threads
 	MMF_TEST_CHILD=$(abspath $(BUILD)/tests/mmf-child) \
 	MMF_HANDLE_CHILD=$(abspath $(BUILD)/tests/handle-child) \

@@ -72,6 +72,10 @@ enum {
     MMF_ESQUATTED    = -10014, /* a registry directory or entry has an owner,
                                   type or mode mmf would not have made: it was
                                   planted by someone else (ERROR_ACCESS_DENIED) */
+    MMF_ENOTOWNER    = -10015, /* mutex released by a thread that does not
+                                  own it (ERROR_NOT_OWNER) */
+    MMF_ETOOMANYPOSTS= -10016, /* semaphore released past its maximum
+                                  (ERROR_TOO_MANY_POSTS) */
 };
 
 /*
@@ -324,6 +328,111 @@ MMF_EXTERN int mmf_section_send(int sock, mmf_section *h);
  * other recvmsg errors.
  */
 MMF_EXTERN int mmf_section_recv(int sock, mmf_section **out);
+
+/* ------------------------------------------------------------------ */
+/* Synchronization objects: mutex, semaphore, event                    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Windows' kernel synchronization objects, usable across processes.  They
+ * share the namespace, lifetime and security of named sections (a name of
+ * another type is MMF_ETYPE); unnamed ones are shared by fork or by passing
+ * nothing else yet.  The state lives in shared memory and uncontended
+ * operations make no system call.
+ */
+typedef struct mmf_sync mmf_sync;
+
+#define MMF_SYNC_MUTEX      1
+#define MMF_SYNC_SEMAPHORE  2
+#define MMF_SYNC_EVENT      3
+
+/* Results of the waits (non-negative; errors are negative). */
+#define MMF_WAIT_OBJECT_0   0      /* signaled: the object was acquired */
+#define MMF_WAIT_ABANDONED  0x80   /* a mutex whose owner died or exited
+                                      holding it: now owned by the caller */
+#define MMF_WAIT_TIMEOUT    0x102  /* the timeout passed */
+#define MMF_INFINITE        0xFFFFFFFFu
+
+/*
+ * mmf_mutex_create - create (or, by name, open) a mutex (CreateMutex).
+ * @initial_owner: 1 to own it at once (only when it is created).
+ * @opt: NULL or name and security, as for mmf_section_create().
+ * Returns 0, or MMF_EXISTED (an existing mutex was opened; initial_owner
+ * is ignored).  Errors: -EINVAL; name errors (MMF_EBADNAME,
+ * -ENAMETOOLONG, MMF_ETYPE, -EACCES, MMF_ESQUATTED); -ENOMEM, -EMFILE.
+ */
+MMF_EXTERN int mmf_mutex_create(int initial_owner, const mmf_create_options *opt,
+                                mmf_sync **out);
+
+/*
+ * mmf_semaphore_create - create (or open) a semaphore (CreateSemaphore).
+ * @initial: the count now, 0 <= initial <= max.
+ * @max:     the maximum count, at least 1 and at most 0x7FFFFFFF.
+ * Returns 0 or MMF_EXISTED (counts of the existing object win).
+ * Errors: -EINVAL (counts out of range), and as mmf_mutex_create().
+ */
+MMF_EXTERN int mmf_semaphore_create(uint32_t initial, uint32_t max,
+                                    const mmf_create_options *opt, mmf_sync **out);
+
+/*
+ * mmf_event_create - create (or open) an event (CreateEvent).
+ * @manual_reset: 1: stays signaled until mmf_event_reset(); 0 (auto-reset):
+ *                each signal releases exactly one waiter.
+ * @initial_state: 1 to start signaled.
+ * Returns 0 or MMF_EXISTED.  Errors: as mmf_mutex_create().
+ */
+MMF_EXTERN int mmf_event_create(int manual_reset, int initial_state,
+                                const mmf_create_options *opt, mmf_sync **out);
+
+/*
+ * mmf_sync_open - open a named synchronization object (OpenMutex,
+ * OpenSemaphore, OpenEvent).
+ * @type: MMF_SYNC_MUTEX, _SEMAPHORE or _EVENT; a name of another type
+ *        (a section included) is MMF_ETYPE.
+ * Errors: MMF_ENOTFOUND; MMF_ETYPE; -EINVAL (bad @type, empty name);
+ * -EACCES; name errors as for mmf_section_open().
+ */
+MMF_EXTERN int mmf_sync_open(const char *name, int type, mmf_sync **out);
+
+/*
+ * mmf_sync_close - close a synchronization object handle.  A mutex the
+ * calling thread still owns stays owned (Windows: it is abandoned when the
+ * thread exits).  Errors: -EBADF.
+ */
+MMF_EXTERN int mmf_sync_close(mmf_sync *h);
+
+/*
+ * mmf_wait - wait for one object (WaitForSingleObject): acquire a mutex
+ * (recursively for its owner), take one count of a semaphore, or pass a
+ * signaled event (consuming an auto-reset one).
+ * @timeout_ms: 0 tests without sleeping; MMF_INFINITE waits forever.
+ * Returns MMF_WAIT_OBJECT_0, MMF_WAIT_ABANDONED (mutex only) or
+ * MMF_WAIT_TIMEOUT.  Errors: -EBADF; -EOVERFLOW (mutex recursion count
+ * would overflow).
+ */
+MMF_EXTERN int mmf_wait(mmf_sync *h, uint32_t timeout_ms);
+
+/*
+ * mmf_mutex_release - release a mutex once (ReleaseMutex).
+ * Errors: -EBADF; -EINVAL (not a mutex); MMF_ENOTOWNER (the calling thread
+ * does not own it; nothing changes).
+ */
+MMF_EXTERN int mmf_mutex_release(mmf_sync *h);
+
+/*
+ * mmf_semaphore_release - add @count to a semaphore (ReleaseSemaphore).
+ * @prev: NULL, or receives the count before.
+ * Errors: -EBADF; -EINVAL (not a semaphore, @count 0); MMF_ETOOMANYPOSTS
+ * (the count would pass the maximum; nothing changes).
+ */
+MMF_EXTERN int mmf_semaphore_release(mmf_sync *h, uint32_t count, uint32_t *prev);
+
+/*
+ * mmf_event_set, mmf_event_reset - signal / unsignal an event (SetEvent,
+ * ResetEvent).  Errors: -EBADF; -EINVAL (not an event).
+ */
+MMF_EXTERN int mmf_event_set(mmf_sync *h);
+MMF_EXTERN int mmf_event_reset(mmf_sync *h);
 
 /* What mmf_section_query() reports. */
 typedef struct mmf_section_info {

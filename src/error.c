@@ -22,6 +22,8 @@ const char *mmf_strerror(int code)
     case MMF_ETYPE:         return "the name belongs to an object of another type";
     case MMF_EBADNAME:      return "invalid object name or namespace";
     case MMF_ESQUATTED:     return "registry entry was not made by mmf for this user";
+    case MMF_ENOTOWNER:     return "the calling thread does not own the mutex";
+    case MMF_ETOOMANYPOSTS: return "the semaphore count would pass its maximum";
     }
     /* strerror() of an unknown number returns "Unknown error N" from a
      * static buffer on glibc; keep our own answer for the out-of-range case

@@ -1,0 +1,424 @@
+/*
+ * sync.c — mutex, semaphore and event objects shared between processes.
+ *
+ * The state of each object is a small struct in a shared page: a memfd for
+ * unnamed objects, the data page of the registry entry for named ones (so
+ * names, lifetime and security are those of name.c).  Uncontended
+ * operations are a compare-and-swap, no system call.
+ *
+ * Waiting: every change of state increments `seq`, and waiters sleep on
+ * that futex word (shared, not FUTEX_PRIVATE: the page is mapped at
+ * different addresses in different processes; shared futexes are keyed by
+ * inode and offset).  A waiter reads seq, tries to acquire, announces
+ * itself in `waiters` and sleeps only if seq has not moved, so a change
+ * between the try and the sleep is never missed; a changer wakes only when
+ * someone waits, so the uncontended path makes no system call.  The
+ * timeout is an absolute CLOCK_MONOTONIC deadline (FUTEX_WAIT_BITSET), so
+ * EINTR and retries do not stretch it, and a zero timeout never sleeps.
+ *
+ * Mutex ownership is a thread id in the futex word, plus the owner's pid
+ * beside it.  An owner that died (process killed, or thread exited) is
+ * found with tgkill(pid, tid, 0) == ESRCH: the first waiter to see it takes
+ * the mutex over and is told WAIT_ABANDONED.  Waiters on a held mutex
+ * sleep in slices of 20 ms to look again, which bounds how late an
+ * abandonment is noticed.  (The kernel's robust futex list is glibc's to
+ * manage; a pthread robust mutex, besides, misses owners that unmapped
+ * the page before dying.)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
+
+#define SYNC_MAGIC 0x6d6d6659u /* "mmfY" */
+#define SLICE_NS   20000000L   /* how often a mutex waiter checks the owner */
+
+struct sync_state {
+    uint32_t         type;      /* MMF_SYNC_* */
+    _Atomic uint32_t word;      /* mutex: owner tid or 0; semaphore: count;
+                                   event: 1 signaled, 0 not */
+    _Atomic uint32_t seq;       /* bumped on every change: the futex */
+    _Atomic uint32_t waiters;   /* sleepers on seq */
+    uint32_t         max;       /* semaphore maximum */
+    uint32_t         manual;    /* event: manual reset */
+    uint32_t         recursion; /* mutex: touched by the owner only */
+    uint32_t         pad;
+    _Atomic uint64_t owner;     /* mutex: pid << 32 | tid, or 0 */
+};
+
+struct mmf_sync {
+    uint32_t           magic;
+    int                type;
+    struct sync_state *st;
+    size_t             maplen;
+    struct reg_ref    *ref;
+};
+
+/* ---- thread identity ---- */
+
+static _Thread_local uint32_t cached_tid;
+static pthread_once_t tid_once = PTHREAD_ONCE_INIT;
+static void tid_forget(void) { cached_tid = 0; } /* a fork child's thread */
+static void tid_init(void) { pthread_atfork(NULL, NULL, tid_forget); }
+
+static uint32_t my_tid(void)
+{
+    if (!cached_tid) {
+        pthread_once(&tid_once, tid_init);
+        cached_tid = (uint32_t)syscall(SYS_gettid);
+    }
+    return cached_tid;
+}
+
+static uint64_t owner_of_me(void)
+{
+    return (uint64_t)(uint32_t)getpid() << 32 | my_tid();
+}
+
+/* ---- futex ---- */
+
+static void changed(struct sync_state *st)
+{
+    atomic_fetch_add(&st->seq, 1);
+    if (atomic_load(&st->waiters))
+        syscall(SYS_futex, &st->seq, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Sleeps while seq == seen, until the absolute deadline (ns). */
+static void sleep_on(struct sync_state *st, uint32_t seen, uint64_t deadline)
+{
+    struct timespec ts = { .tv_sec = (time_t)(deadline / 1000000000u),
+                           .tv_nsec = (long)(deadline % 1000000000u) };
+    atomic_fetch_add(&st->waiters, 1);
+    syscall(SYS_futex, &st->seq, FUTEX_WAIT_BITSET, seen, &ts, NULL, FUTEX_BITSET_MATCH_ANY);
+    atomic_fetch_sub(&st->waiters, 1);
+}
+
+/* ---- acquiring ---- */
+
+/* Whether the thread recorded as owning `w` is gone.  The pid is read from
+ * `owner`, which is written just after the word: a mismatch means an
+ * acquisition in progress, not a death. */
+static int owner_dead(struct sync_state *st, uint32_t w)
+{
+    uint64_t o = atomic_load(&st->owner);
+    if ((uint32_t)o != w)
+        return 0;
+    return syscall(SYS_tgkill, (pid_t)(o >> 32), (pid_t)w, 0) < 0 && errno == ESRCH;
+}
+
+/* One attempt: 1 acquired (*abandoned set for a dead owner's mutex), 0 not
+ * available, or a negative error. */
+static int try_acquire(struct sync_state *st, int *abandoned)
+{
+    *abandoned = 0;
+    uint32_t w = atomic_load(&st->word);
+    switch (st->type) {
+    case MMF_SYNC_MUTEX: {
+        uint32_t me = my_tid();
+        if (w == me) {
+            if (st->recursion == UINT32_MAX)
+                return -EOVERFLOW;
+            st->recursion++;
+            return 1;
+        }
+        if (w != 0 && !owner_dead(st, w))
+            return 0;
+        if (!atomic_compare_exchange_strong(&st->word, &w, me))
+            return 0;
+        atomic_store(&st->owner, owner_of_me());
+        st->recursion = 1;
+        *abandoned = w != 0;
+        return 1;
+    }
+    case MMF_SYNC_SEMAPHORE:
+        while (w > 0)
+            if (atomic_compare_exchange_weak(&st->word, &w, w - 1))
+                return 1;
+        return 0;
+    default: /* event */
+        if (st->manual)
+            return w == 1;
+        return w == 1 && atomic_compare_exchange_strong(&st->word, &w, 0);
+    }
+}
+
+static struct sync_state *state_of(const mmf_sync *h)
+{
+    return h && h->magic == SYNC_MAGIC ? h->st : NULL;
+}
+
+int mmf_wait(mmf_sync *h, uint32_t timeout_ms)
+{
+    struct sync_state *st = state_of(h);
+    if (!st)
+        return -EBADF;
+    uint64_t deadline = timeout_ms == MMF_INFINITE ? UINT64_MAX
+                                                   : now_ns() + (uint64_t)timeout_ms * 1000000u;
+    for (;;) {
+        uint32_t seen = atomic_load(&st->seq);
+        int abandoned;
+        int r = try_acquire(st, &abandoned);
+        if (r < 0)
+            return r;
+        if (r > 0)
+            return abandoned ? MMF_WAIT_ABANDONED : MMF_WAIT_OBJECT_0;
+        if (timeout_ms == 0)
+            return MMF_WAIT_TIMEOUT;
+        uint64_t now = now_ns();
+        if (now >= deadline)
+            return MMF_WAIT_TIMEOUT;
+        uint64_t until = deadline;
+        if (st->type == MMF_SYNC_MUTEX && until - now > (uint64_t)SLICE_NS)
+            until = now + SLICE_NS;
+        if (until == UINT64_MAX)
+            until = now + 3600ull * 1000000000u; /* "forever", an hour at a time */
+        sleep_on(st, seen, until);
+    }
+}
+
+/* ---- releasing ---- */
+
+int mmf_mutex_release(mmf_sync *h)
+{
+    struct sync_state *st = state_of(h);
+    if (!st)
+        return -EBADF;
+    if (st->type != MMF_SYNC_MUTEX)
+        return -EINVAL;
+    if (atomic_load(&st->word) != my_tid())
+        return MMF_ENOTOWNER;
+    if (--st->recursion > 0)
+        return 0;
+    atomic_store(&st->owner, 0);
+    atomic_store(&st->word, 0);
+    changed(st);
+    return 0;
+}
+
+int mmf_semaphore_release(mmf_sync *h, uint32_t count, uint32_t *prev)
+{
+    struct sync_state *st = state_of(h);
+    if (!st)
+        return -EBADF;
+    if (st->type != MMF_SYNC_SEMAPHORE || count == 0)
+        return -EINVAL;
+    uint32_t c = atomic_load(&st->word);
+    do {
+        if (count > st->max - c)
+            return MMF_ETOOMANYPOSTS;
+    } while (!atomic_compare_exchange_weak(&st->word, &c, c + count));
+    if (prev)
+        *prev = c;
+    changed(st);
+    return 0;
+}
+
+static int event_store(mmf_sync *h, uint32_t v)
+{
+    struct sync_state *st = state_of(h);
+    if (!st)
+        return -EBADF;
+    if (st->type != MMF_SYNC_EVENT)
+        return -EINVAL;
+    atomic_store(&st->word, v);
+    if (v)
+        changed(st);
+    return 0;
+}
+
+int mmf_event_set(mmf_sync *h) { return event_store(h, 1); }
+int mmf_event_reset(mmf_sync *h) { return event_store(h, 0); }
+
+/* ---- creating and opening ---- */
+
+static int reg_type(int type)
+{
+    switch (type) {
+    case MMF_SYNC_MUTEX:     return MMF_TYPE_MUTEX;
+    case MMF_SYNC_SEMAPHORE: return MMF_TYPE_SEMAPHORE;
+    case MMF_SYNC_EVENT:     return MMF_TYPE_EVENT;
+    }
+    return 0;
+}
+
+/* Maps the state page of fd at off and builds the handle, which takes fd's
+ * mapping (fd itself is closed: the mapping keeps the memory). */
+static int make_handle(int fd, uint64_t off, int type, struct reg_ref *ref, mmf_sync **out)
+{
+    size_t len = (size_t)mmf__page_size();
+    mmf_sync *h = malloc(sizeof *h);
+    if (!h)
+        return -ENOMEM;
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
+    if (p == MAP_FAILED) {
+        int rc = -errno;
+        free(h);
+        return rc;
+    }
+    struct sync_state *st = p;
+    if (st->type != (uint32_t)type) { /* a corrupt or foreign entry */
+        munmap(p, len);
+        free(h);
+        return MMF_ESQUATTED;
+    }
+    *h = (mmf_sync){ .magic = SYNC_MAGIC, .type = type, .st = st, .maplen = len, .ref = ref };
+    *out = h;
+    return 0;
+}
+
+static void state_init(struct sync_state *st, int type, uint32_t word, uint32_t max,
+                       uint32_t manual, int owned)
+{
+    memset(st, 0, sizeof *st);
+    st->type = (uint32_t)type;
+    st->max = max;
+    st->manual = manual;
+    atomic_init(&st->word, word);
+    if (owned) {
+        atomic_init(&st->word, my_tid());
+        atomic_init(&st->owner, owner_of_me());
+        st->recursion = 1;
+    }
+}
+
+struct sync_init {
+    struct sync_state st;
+};
+
+/* Sizes a new registry entry (header page + state page) and writes the
+ * state, before the entry is named. */
+static int init_entry(int fd, void *arg, struct obj_header *hdr)
+{
+    struct sync_init *si = arg;
+    uint64_t page = mmf__page_size();
+    if (ftruncate(fd, (off_t)(2 * page)) < 0)
+        return -errno;
+    ssize_t w = pwrite(fd, &si->st, sizeof si->st, (off_t)page);
+    if (w != (ssize_t)sizeof si->st)
+        return w < 0 ? -errno : -EIO;
+    hdr->type = (uint32_t)reg_type((int)si->st.type);
+    hdr->size = page;
+    return 0;
+}
+
+static int sync_create(int type, uint32_t word, uint32_t max, uint32_t manual, int owned,
+                       const mmf_create_options *opt, mmf_sync **out)
+{
+    if (!out)
+        return -EINVAL;
+    const char *name = opt ? opt->name : NULL;
+    uint64_t page = mmf__page_size();
+    if (mmf__unnamed(name)) {
+        int fd = memfd_create("mmf-sync", MFD_CLOEXEC | MFD_NOEXEC_SEAL);
+        if (fd < 0 && errno == EINVAL)
+            fd = memfd_create("mmf-sync", MFD_CLOEXEC);
+        if (fd < 0)
+            return -errno;
+        struct sync_state st;
+        state_init(&st, type, word, max, manual, owned);
+        int rc = 0;
+        if (ftruncate(fd, (off_t)page) < 0 || pwrite(fd, &st, sizeof st, 0) != (ssize_t)sizeof st)
+            rc = -errno;
+        if (rc == 0)
+            rc = make_handle(fd, 0, type, NULL, out);
+        close(fd);
+        return rc;
+    }
+    if (opt->mode & ~0666u)
+        return -EINVAL;
+    unsigned mode = opt->everyone ? 0666 : opt->mode ? opt->mode : 0600;
+    struct sync_init si;
+    state_init(&si.st, type, word, max, manual, owned);
+    struct reg_ref *ref;
+    struct obj_header hdr;
+    int cfd;
+    int rc = mmf__reg_acquire(name, (uint32_t)reg_type(type), init_entry, &si, mode, &ref, &hdr,
+                              &cfd);
+    if (rc < 0)
+        return rc;
+    int existed = rc == MMF_EXISTED;
+    int fd = cfd >= 0 ? cfd : mmf__reg_reopen(ref, O_RDWR);
+    if (fd < 0) {
+        mmf__reg_release(ref);
+        return fd;
+    }
+    rc = make_handle(fd, page, type, ref, out);
+    close(fd);
+    if (rc < 0) {
+        mmf__reg_release(ref);
+        return rc;
+    }
+    return existed ? MMF_EXISTED : 0;
+}
+
+int mmf_mutex_create(int initial_owner, const mmf_create_options *opt, mmf_sync **out)
+{
+    return sync_create(MMF_SYNC_MUTEX, 0, 0, 0, initial_owner != 0, opt, out);
+}
+
+int mmf_semaphore_create(uint32_t initial, uint32_t max, const mmf_create_options *opt,
+                         mmf_sync **out)
+{
+    if (max == 0 || max > 0x7FFFFFFFu || initial > max)
+        return -EINVAL;
+    return sync_create(MMF_SYNC_SEMAPHORE, initial, max, 0, 0, opt, out);
+}
+
+int mmf_event_create(int manual_reset, int initial_state, const mmf_create_options *opt,
+                     mmf_sync **out)
+{
+    return sync_create(MMF_SYNC_EVENT, initial_state != 0, 0, manual_reset != 0, 0, opt, out);
+}
+
+int mmf_sync_open(const char *name, int type, mmf_sync **out)
+{
+    if (!out || mmf__unnamed(name) || !reg_type(type))
+        return -EINVAL;
+    struct reg_ref *ref;
+    struct obj_header hdr;
+    int rc = mmf__reg_acquire(name, (uint32_t)reg_type(type), NULL, NULL, 0, &ref, &hdr, NULL);
+    if (rc < 0)
+        return rc;
+    int fd = mmf__reg_reopen(ref, O_RDWR);
+    if (fd < 0) {
+        mmf__reg_release(ref);
+        return fd;
+    }
+    rc = make_handle(fd, mmf__page_size(), type, ref, out);
+    close(fd);
+    if (rc < 0)
+        mmf__reg_release(ref);
+    return rc;
+}
+
+int mmf_sync_close(mmf_sync *h)
+{
+    if (!state_of(h))
+        return -EBADF;
+    h->magic = 0;
+    munmap(h->st, h->maplen);
+    mmf__reg_release(h->ref);
+    free(h);
+    return 0;
+}
