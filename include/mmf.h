@@ -412,6 +412,31 @@ MMF_EXTERN int mmf_sync_close(mmf_sync *h);
  */
 MMF_EXTERN int mmf_wait(mmf_sync *h, uint32_t timeout_ms);
 
+/* The most objects one mmf_wait_multiple() takes (MAXIMUM_WAIT_OBJECTS). */
+#define MMF_MAXIMUM_WAIT_OBJECTS 64
+
+/*
+ * mmf_wait_multiple - wait for several objects (WaitForMultipleObjects).
+ * @h, @n:     1 to MMF_MAXIMUM_WAIT_OBJECTS handles (no handle twice when
+ *             @wait_all).
+ * @wait_all:  0: return when any one can be acquired: the lowest such index
+ *             is acquired and returned (MMF_WAIT_OBJECT_0 + i, or
+ *             MMF_WAIT_ABANDONED + i for an abandoned mutex);
+ *             1: return when all can be acquired, and acquire all of them
+ *             at once: an auto-reset event or a semaphore count is consumed
+ *             only when the whole set is satisfied (MMF_WAIT_OBJECT_0, or
+ *             MMF_WAIT_ABANDONED + i when mutex i was abandoned).
+ * @timeout_ms: as for mmf_wait().
+ * Returns the result above or MMF_WAIT_TIMEOUT.  Errors: -EINVAL (@n out of
+ * range, NULL @h, a handle twice with @wait_all); -EBADF (a bad handle);
+ * -EOVERFLOW.
+ * Note: wait-all takes the objects one by one and gives them back when one
+ * is missing, so another waiter may briefly see an object taken by a
+ * wait-all that then does not complete; no count or signal is ever lost.
+ */
+MMF_EXTERN int mmf_wait_multiple(mmf_sync *const *h, uint32_t n, int wait_all,
+                                 uint32_t timeout_ms);
+
 /*
  * mmf_mutex_release - release a mutex once (ReleaseMutex).
  * Errors: -EBADF; -EINVAL (not a mutex); MMF_ENOTOWNER (the calling thread

@@ -127,9 +127,10 @@ static int owner_dead(struct sync_state *st, uint32_t w)
     return syscall(SYS_tgkill, (pid_t)(o >> 32), (pid_t)w, 0) < 0 && errno == ESRCH;
 }
 
-/* One attempt: 1 acquired (*abandoned set for a dead owner's mutex), 0 not
- * available, or a negative error. */
-static int try_acquire(struct sync_state *st, int *abandoned)
+/* One attempt: 1 acquired (*abandoned set for a dead owner's mutex, whose
+ * old owner word is left in *was for a rollback), 0 not available, or a
+ * negative error. */
+static int try_acquire_was(struct sync_state *st, int *abandoned, uint64_t *was)
 {
     *abandoned = 0;
     uint32_t w = atomic_load(&st->word);
@@ -144,8 +145,10 @@ static int try_acquire(struct sync_state *st, int *abandoned)
         }
         if (w != 0 && !owner_dead(st, w))
             return 0;
+        uint64_t old = atomic_load(&st->owner);
         if (!atomic_compare_exchange_strong(&st->word, &w, me))
             return 0;
+        *was = w ? old : 0;
         atomic_store(&st->owner, owner_of_me());
         st->recursion = 1;
         *abandoned = w != 0;
@@ -161,6 +164,36 @@ static int try_acquire(struct sync_state *st, int *abandoned)
             return w == 1;
         return w == 1 && atomic_compare_exchange_strong(&st->word, &w, 0);
     }
+}
+
+static int try_acquire(struct sync_state *st, int *abandoned)
+{
+    uint64_t was;
+    return try_acquire_was(st, abandoned, &was);
+}
+
+/* Undoes one successful try_acquire_was() (wait-all that cannot complete).
+ * An abandoned mutex goes back to its dead owner, so that the next
+ * acquirer is told it was abandoned. */
+static void give_back(struct sync_state *st, int abandoned, uint64_t was)
+{
+    switch (st->type) {
+    case MMF_SYNC_MUTEX:
+        if (--st->recursion > 0)
+            return;
+        atomic_store(&st->owner, abandoned ? was : 0);
+        atomic_store(&st->word, abandoned ? (uint32_t)was : 0);
+        break;
+    case MMF_SYNC_SEMAPHORE:
+        atomic_fetch_add(&st->word, 1);
+        break;
+    default:
+        if (st->manual)
+            return; /* passing a manual-reset event consumes nothing */
+        atomic_store(&st->word, 1);
+        break;
+    }
+    changed(st);
 }
 
 static struct sync_state *state_of(const mmf_sync *h)
@@ -194,6 +227,114 @@ int mmf_wait(mmf_sync *h, uint32_t timeout_ms)
         if (until == UINT64_MAX)
             until = now + 3600ull * 1000000000u; /* "forever", an hour at a time */
         sleep_on(st, seen, until);
+    }
+}
+
+/* Sleeps until any of the seq words moves from seen[], or the deadline.
+ * futex_waitv (Linux 5.16) does it in one call; without it, sleep on the
+ * first word in slices of 1 ms. */
+struct futex_waitv_arg {
+    uint64_t val, uaddr;
+    uint32_t flags, reserved;
+};
+#ifndef SYS_futex_waitv
+#define SYS_futex_waitv 449
+#endif
+#define FUTEX2_U32 0x02
+
+static void sleep_on_many(struct sync_state **st, const uint32_t *seen, uint32_t n,
+                          uint64_t deadline)
+{
+    struct futex_waitv_arg w[MMF_MAXIMUM_WAIT_OBJECTS];
+    for (uint32_t i = 0; i < n; i++) {
+        w[i] = (struct futex_waitv_arg){ .val = seen[i], .uaddr = (uintptr_t)&st[i]->seq,
+                                         .flags = FUTEX2_U32 };
+        atomic_fetch_add(&st[i]->waiters, 1);
+    }
+    struct timespec ts = { .tv_sec = (time_t)(deadline / 1000000000u),
+                           .tv_nsec = (long)(deadline % 1000000000u) };
+    static _Atomic int no_waitv;
+    if (atomic_load_explicit(&no_waitv, memory_order_relaxed) ||
+        (syscall(SYS_futex_waitv, w, n, 0, &ts, CLOCK_MONOTONIC) < 0 && errno == ENOSYS)) {
+        atomic_store_explicit(&no_waitv, 1, memory_order_relaxed);
+        uint64_t now = now_ns();
+        uint64_t until = deadline - now > 1000000u ? now + 1000000u : deadline;
+        struct timespec t1 = { .tv_sec = (time_t)(until / 1000000000u),
+                               .tv_nsec = (long)(until % 1000000000u) };
+        syscall(SYS_futex, &st[0]->seq, FUTEX_WAIT_BITSET, seen[0], &t1, NULL,
+                FUTEX_BITSET_MATCH_ANY);
+    }
+    for (uint32_t i = 0; i < n; i++)
+        atomic_fetch_sub(&st[i]->waiters, 1);
+}
+
+int mmf_wait_multiple(mmf_sync *const *h, uint32_t n, int wait_all, uint32_t timeout_ms)
+{
+    if (!h || n == 0 || n > MMF_MAXIMUM_WAIT_OBJECTS)
+        return -EINVAL;
+    struct sync_state *st[MMF_MAXIMUM_WAIT_OBJECTS];
+    int any_mutex = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        st[i] = state_of(h[i]);
+        if (!st[i])
+            return -EBADF;
+        any_mutex |= st[i]->type == MMF_SYNC_MUTEX;
+        for (uint32_t j = 0; wait_all && j < i; j++)
+            if (h[j] == h[i])
+                return -EINVAL;
+    }
+    uint64_t deadline = timeout_ms == MMF_INFINITE ? UINT64_MAX
+                                                   : now_ns() + (uint64_t)timeout_ms * 1000000u;
+    uint32_t missing = 0;
+    for (;;) {
+        uint32_t seen[MMF_MAXIMUM_WAIT_OBJECTS];
+        for (uint32_t i = 0; i < n; i++)
+            seen[i] = atomic_load(&st[i]->seq);
+        if (!wait_all) {
+            for (uint32_t i = 0; i < n; i++) {
+                int ab;
+                int r = try_acquire(st[i], &ab);
+                if (r < 0)
+                    return r;
+                if (r > 0)
+                    return (ab ? MMF_WAIT_ABANDONED : MMF_WAIT_OBJECT_0) + (int)i;
+            }
+        } else {
+            int ab[MMF_MAXIMUM_WAIT_OBJECTS];
+            uint64_t was[MMF_MAXIMUM_WAIT_OBJECTS];
+            uint32_t got = 0;
+            int r = 0;
+            /* Only the object that was missing is worth waiting for: the
+             * others were available (and giving them back bumps their seq,
+             * which would wake us at once). */
+            while (got < n && (r = try_acquire_was(st[got], &ab[got], &was[got])) > 0)
+                got++;
+            if (got == n) {
+                for (uint32_t i = 0; i < n; i++)
+                    if (ab[i])
+                        return MMF_WAIT_ABANDONED + (int)i;
+                return MMF_WAIT_OBJECT_0;
+            }
+            missing = got;
+            while (got-- > 0)
+                give_back(st[got], ab[got], was[got]);
+            if (r < 0)
+                return r;
+        }
+        if (timeout_ms == 0)
+            return MMF_WAIT_TIMEOUT;
+        uint64_t now = now_ns();
+        if (now >= deadline)
+            return MMF_WAIT_TIMEOUT;
+        uint64_t until = deadline;
+        if (any_mutex && until - now > (uint64_t)SLICE_NS)
+            until = now + SLICE_NS;
+        if (until == UINT64_MAX)
+            until = now + 3600ull * 1000000000u;
+        if (wait_all)
+            sleep_on(st[missing], seen[missing], until);
+        else
+            sleep_on_many(st, seen, n, until);
     }
 }
 
