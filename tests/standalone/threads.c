@@ -135,6 +135,31 @@ static void *forker(void *arg)
     return NULL;
 }
 
+/* A counter under an mmf mutex, with a semaphore and an auto-reset event
+ * passed around: no lost update, and TSan sees the objects' own accesses. */
+static mmf_sync *mtx, *sem, *evt;
+static long counter;
+
+static void *locking(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < NVIEWS * 4; i++) {
+        CHECK(mmf_wait(mtx, MMF_INFINITE) == MMF_WAIT_OBJECT_0);
+        CHECK(mmf_wait(mtx, 0) == MMF_WAIT_OBJECT_0); /* recursion */
+        counter++;
+        CHECK(mmf_mutex_release(mtx) == 0);
+        CHECK(mmf_mutex_release(mtx) == 0);
+        mmf_sync *both[2] = { sem, evt };
+        int r = mmf_wait_multiple(both, 2, 0, MMF_INFINITE);
+        CHECK(r == 0 || r == 1);
+        if (r == 0)
+            CHECK(mmf_semaphore_release(sem, 1, NULL) == 0);
+        else
+            CHECK(mmf_event_set(evt) == 0);
+    }
+    return NULL;
+}
+
 static atomic_int stop_gc;
 
 /* Sweeps while other threads create and close: a sweep must never remove
@@ -191,6 +216,15 @@ int main(void)
     total++, passed += run("fork while threads use the table", churn, 1);
     total++, passed += run("named create/open/dup/close on shared names", names, 0);
     total++, passed += run_with("the same while another thread sweeps", names, collector);
+    CHECK(mmf_mutex_create(0, NULL, &mtx) == 0);
+    CHECK(mmf_semaphore_create(1, 1, NULL, &sem) == 0);
+    CHECK(mmf_event_create(0, 1, NULL, &evt) == 0);
+    int ok = run("mutex, semaphore, event and wait-any from 8 threads", locking, 0);
+    ok &= counter == (long)NTHREADS * NVIEWS * 4;
+    total++, passed += ok;
+    mmf_sync_close(mtx);
+    mmf_sync_close(sem);
+    mmf_sync_close(evt);
     int gone = 1;
     for (int k = 0; k < 3; k++) {
         char name[64];
