@@ -69,32 +69,40 @@ struct mmf_sync {
 
 /* ---- thread identity ---- */
 
-static _Thread_local uint32_t cached_tid;
+/* getpid() and gettid() are system calls in current glibc: both are
+ * cached, the pair as one owner word per thread, and forgotten in a fork
+ * child (whose only thread has new ids). */
+static _Thread_local uint64_t cached_owner;
 static pthread_once_t tid_once = PTHREAD_ONCE_INIT;
-static void tid_forget(void) { cached_tid = 0; } /* a fork child's thread */
+static void tid_forget(void) { cached_owner = 0; }
 static void tid_init(void) { pthread_atfork(NULL, NULL, tid_forget); }
-
-static uint32_t my_tid(void)
-{
-    if (!cached_tid) {
-        pthread_once(&tid_once, tid_init);
-        cached_tid = (uint32_t)syscall(SYS_gettid);
-    }
-    return cached_tid;
-}
 
 static uint64_t owner_of_me(void)
 {
-    return (uint64_t)(uint32_t)getpid() << 32 | my_tid();
+    if (!cached_owner) {
+        pthread_once(&tid_once, tid_init);
+        cached_owner = (uint64_t)(uint32_t)getpid() << 32 | (uint32_t)syscall(SYS_gettid);
+    }
+    return cached_owner;
+}
+
+static uint32_t my_tid(void)
+{
+    return (uint32_t)owner_of_me();
 }
 
 /* ---- futex ---- */
 
+/* After a change of state (made with a seq_cst operation, so that the
+ * load of `waiters` below cannot pass it): wake the sleepers, if any.
+ * Waiters announce themselves before their last look at the state, so
+ * either they see the change or we see them. */
 static void changed(struct sync_state *st)
 {
-    atomic_fetch_add(&st->seq, 1);
-    if (atomic_load(&st->waiters))
+    if (atomic_load(&st->waiters)) {
+        atomic_fetch_add(&st->seq, 1);
         syscall(SYS_futex, &st->seq, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+    }
 }
 
 static uint64_t now_ns(void)
@@ -104,14 +112,13 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Sleeps while seq == seen, until the absolute deadline (ns). */
+/* Sleeps while seq == seen, until the absolute deadline (ns).  The caller
+ * has counted itself in `waiters` before reading seen. */
 static void sleep_on(struct sync_state *st, uint32_t seen, uint64_t deadline)
 {
     struct timespec ts = { .tv_sec = (time_t)(deadline / 1000000000u),
                            .tv_nsec = (long)(deadline % 1000000000u) };
-    atomic_fetch_add(&st->waiters, 1);
     syscall(SYS_futex, &st->seq, FUTEX_WAIT_BITSET, seen, &ts, NULL, FUTEX_BITSET_MATCH_ANY);
-    atomic_fetch_sub(&st->waiters, 1);
 }
 
 /* ---- acquiring ---- */
@@ -145,11 +152,13 @@ static int try_acquire_was(struct sync_state *st, int *abandoned, uint64_t *was)
         }
         if (w != 0 && !owner_dead(st, w))
             return 0;
-        uint64_t old = atomic_load(&st->owner);
+        uint64_t old = atomic_load_explicit(&st->owner, memory_order_relaxed);
         if (!atomic_compare_exchange_strong(&st->word, &w, me))
             return 0;
         *was = w ? old : 0;
-        atomic_store(&st->owner, owner_of_me());
+        /* Relaxed: a waiter that sees the new word with the old owner
+         * takes the mismatch for an acquisition in progress. */
+        atomic_store_explicit(&st->owner, owner_of_me(), memory_order_relaxed);
         st->recursion = 1;
         *abandoned = w != 0;
         return 1;
@@ -206,21 +215,23 @@ int mmf_wait(mmf_sync *h, uint32_t timeout_ms)
     struct sync_state *st = state_of(h);
     if (!st)
         return -EBADF;
+    int abandoned;
+    int r = try_acquire(st, &abandoned); /* the uncontended path */
+    if (r != 0)
+        return r < 0 ? r : abandoned ? MMF_WAIT_ABANDONED : MMF_WAIT_OBJECT_0;
+    if (timeout_ms == 0)
+        return MMF_WAIT_TIMEOUT;
     uint64_t deadline = timeout_ms == MMF_INFINITE ? UINT64_MAX
                                                    : now_ns() + (uint64_t)timeout_ms * 1000000u;
+    atomic_fetch_add(&st->waiters, 1);
     for (;;) {
         uint32_t seen = atomic_load(&st->seq);
-        int abandoned;
-        int r = try_acquire(st, &abandoned);
-        if (r < 0)
-            return r;
-        if (r > 0)
-            return abandoned ? MMF_WAIT_ABANDONED : MMF_WAIT_OBJECT_0;
-        if (timeout_ms == 0)
-            return MMF_WAIT_TIMEOUT;
+        r = try_acquire(st, &abandoned);
+        if (r != 0)
+            break;
         uint64_t now = now_ns();
         if (now >= deadline)
-            return MMF_WAIT_TIMEOUT;
+            break;
         uint64_t until = deadline;
         if (st->type == MMF_SYNC_MUTEX && until - now > (uint64_t)SLICE_NS)
             until = now + SLICE_NS;
@@ -228,6 +239,10 @@ int mmf_wait(mmf_sync *h, uint32_t timeout_ms)
             until = now + 3600ull * 1000000000u; /* "forever", an hour at a time */
         sleep_on(st, seen, until);
     }
+    atomic_fetch_sub(&st->waiters, 1);
+    if (r < 0)
+        return r;
+    return r == 0 ? MMF_WAIT_TIMEOUT : abandoned ? MMF_WAIT_ABANDONED : MMF_WAIT_OBJECT_0;
 }
 
 /* Sleeps until any of the seq words moves from seen[], or the deadline.
@@ -249,7 +264,6 @@ static void sleep_on_many(struct sync_state **st, const uint32_t *seen, uint32_t
     for (uint32_t i = 0; i < n; i++) {
         w[i] = (struct futex_waitv_arg){ .val = seen[i], .uaddr = (uintptr_t)&st[i]->seq,
                                          .flags = FUTEX2_U32 };
-        atomic_fetch_add(&st[i]->waiters, 1);
     }
     struct timespec ts = { .tv_sec = (time_t)(deadline / 1000000000u),
                            .tv_nsec = (long)(deadline % 1000000000u) };
@@ -264,8 +278,6 @@ static void sleep_on_many(struct sync_state **st, const uint32_t *seen, uint32_t
         syscall(SYS_futex, &st[0]->seq, FUTEX_WAIT_BITSET, seen[0], &t1, NULL,
                 FUTEX_BITSET_MATCH_ANY);
     }
-    for (uint32_t i = 0; i < n; i++)
-        atomic_fetch_sub(&st[i]->waiters, 1);
 }
 
 int mmf_wait_multiple(mmf_sync *const *h, uint32_t n, int wait_all, uint32_t timeout_ms)
@@ -285,7 +297,12 @@ int mmf_wait_multiple(mmf_sync *const *h, uint32_t n, int wait_all, uint32_t tim
     }
     uint64_t deadline = timeout_ms == MMF_INFINITE ? UINT64_MAX
                                                    : now_ns() + (uint64_t)timeout_ms * 1000000u;
+    /* Counted as a waiter on every object for the whole wait (a zero
+     * timeout included: an extra wake-up is the only cost). */
+    for (uint32_t i = 0; i < n; i++)
+        atomic_fetch_add(&st[i]->waiters, 1);
     uint32_t missing = 0;
+    int rc;
     for (;;) {
         uint32_t seen[MMF_MAXIMUM_WAIT_OBJECTS];
         for (uint32_t i = 0; i < n; i++)
@@ -294,38 +311,43 @@ int mmf_wait_multiple(mmf_sync *const *h, uint32_t n, int wait_all, uint32_t tim
             for (uint32_t i = 0; i < n; i++) {
                 int ab;
                 int r = try_acquire(st[i], &ab);
-                if (r < 0)
-                    return r;
-                if (r > 0)
-                    return (ab ? MMF_WAIT_ABANDONED : MMF_WAIT_OBJECT_0) + (int)i;
+                if (r != 0) {
+                    rc = r < 0 ? r : (ab ? MMF_WAIT_ABANDONED : MMF_WAIT_OBJECT_0) + (int)i;
+                    goto out;
+                }
             }
         } else {
             int ab[MMF_MAXIMUM_WAIT_OBJECTS];
             uint64_t was[MMF_MAXIMUM_WAIT_OBJECTS];
             uint32_t got = 0;
             int r = 0;
-            /* Only the object that was missing is worth waiting for: the
-             * others were available (and giving them back bumps their seq,
-             * which would wake us at once). */
             while (got < n && (r = try_acquire_was(st[got], &ab[got], &was[got])) > 0)
                 got++;
             if (got == n) {
+                rc = MMF_WAIT_OBJECT_0;
                 for (uint32_t i = 0; i < n; i++)
-                    if (ab[i])
-                        return MMF_WAIT_ABANDONED + (int)i;
-                return MMF_WAIT_OBJECT_0;
+                    if (ab[i]) {
+                        rc = MMF_WAIT_ABANDONED + (int)i;
+                        break;
+                    }
+                goto out;
             }
+            /* Only the object that was missing is worth waiting for: the
+             * others were available (and giving them back may bump their
+             * seq, which would wake us at once). */
             missing = got;
             while (got-- > 0)
                 give_back(st[got], ab[got], was[got]);
-            if (r < 0)
-                return r;
+            if (r < 0) {
+                rc = r;
+                goto out;
+            }
         }
-        if (timeout_ms == 0)
-            return MMF_WAIT_TIMEOUT;
         uint64_t now = now_ns();
-        if (now >= deadline)
-            return MMF_WAIT_TIMEOUT;
+        if (timeout_ms == 0 || now >= deadline) {
+            rc = MMF_WAIT_TIMEOUT;
+            goto out;
+        }
         uint64_t until = deadline;
         if (any_mutex && until - now > (uint64_t)SLICE_NS)
             until = now + SLICE_NS;
@@ -336,6 +358,10 @@ int mmf_wait_multiple(mmf_sync *const *h, uint32_t n, int wait_all, uint32_t tim
         else
             sleep_on_many(st, seen, n, until);
     }
+out:
+    for (uint32_t i = 0; i < n; i++)
+        atomic_fetch_sub(&st[i]->waiters, 1);
+    return rc;
 }
 
 /* ---- releasing ---- */
@@ -351,7 +377,7 @@ int mmf_mutex_release(mmf_sync *h)
         return MMF_ENOTOWNER;
     if (--st->recursion > 0)
         return 0;
-    atomic_store(&st->owner, 0);
+    atomic_store_explicit(&st->owner, 0, memory_order_relaxed);
     atomic_store(&st->word, 0);
     changed(st);
     return 0;
