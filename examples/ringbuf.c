@@ -40,6 +40,7 @@
 #define SLOTS     64
 #define RING_DATA 64u                   /* offset of slot 0 in the section */
 #define RING_END  (RING_DATA + SLOTS * sizeof(struct record))
+#define MAGIC     0x52494e47u           /* "RING" */
 
 struct record {
     uint64_t seq;
@@ -171,9 +172,9 @@ static void attach(uint64_t count)
     check(mmf_view_map(sec, MMF_PAGE_READWRITE, 0, 0, NULL, (void **)&view), name[1]);
     rb = (struct ring *)view;
     if (rc != MMF_EXISTED)
-        *rb = (struct ring){ 0x52494e47, SLOTS, sizeof(struct record), { 0, 0 }, count,
+        *rb = (struct ring){ MAGIC, SLOTS, sizeof(struct record), { 0, 0 }, count,
                              RING_DATA, RING_DATA };
-    else if (rb->magic != 0x52494e47 || rb->slots != SLOTS || rb->record_size != 64)
+    else if (rb->magic != MAGIC || rb->slots != SLOTS || rb->record_size != 64)
         fail("%s is not a ring of %d slots of 64 bytes", name[1], SLOTS);
     else if (rb->count != count)
         fail("the other side of %s has N = %" PRIu64 ", not %" PRIu64, name[1], rb->count, count);

@@ -16,8 +16,8 @@
  * timeout is an absolute CLOCK_MONOTONIC deadline (FUTEX_WAIT_BITSET), so
  * EINTR and retries do not stretch it, and a zero timeout never sleeps.
  *
- * Mutex ownership is a thread id in the futex word, plus the owner's pid
- * beside it.  An owner that died (process killed, or thread exited) is
+ * Mutex ownership is one 64-bit word, pid << 32 | tid (waiters sleep on
+ * seq, so the owner word need not be a 32-bit futex).  An owner that died (process killed, or thread exited) is
  * found with tgkill(pid, tid, 0) == ESRCH: the first waiter to see it takes
  * the mutex over and is told WAIT_ABANDONED.  Waiters on a held mutex
  * sleep in slices of 20 ms to look again, which bounds how late an
@@ -48,15 +48,15 @@
 
 struct sync_state {
     uint32_t         type;      /* MMF_SYNC_* */
-    _Atomic uint32_t word;      /* mutex: owner tid or 0; semaphore: count;
-                                   event: 1 signaled, 0 not */
+    _Atomic uint32_t word;      /* semaphore: count; event: 1 signaled,
+                                   0 not; unused by a mutex */
     _Atomic uint32_t seq;       /* bumped on every change: the futex */
     _Atomic uint32_t waiters;   /* sleepers on seq */
     uint32_t         max;       /* semaphore maximum */
     uint32_t         manual;    /* event: manual reset */
     uint32_t         recursion; /* mutex: touched by the owner only */
     uint32_t         pad;
-    _Atomic uint64_t owner;     /* mutex: pid << 32 | tid, or 0 */
+    _Atomic uint64_t owner;     /* mutex: pid << 32 | tid of the owner, or 0 */
 };
 
 struct mmf_sync {
@@ -86,10 +86,6 @@ static uint64_t owner_of_me(void)
     return cached_owner;
 }
 
-static uint32_t my_tid(void)
-{
-    return (uint32_t)owner_of_me();
-}
 
 /* ---- futex ---- */
 
@@ -123,19 +119,14 @@ static void sleep_on(struct sync_state *st, uint32_t seen, uint64_t deadline)
 
 /* ---- acquiring ---- */
 
-/* Whether the thread recorded as owning `w` is gone.  The pid is read from
- * `owner`, which is written just after the word: a mismatch means an
- * acquisition in progress, not a death. */
-static int owner_dead(struct sync_state *st, uint32_t w)
+/* Whether the thread recorded as owner `o` (pid << 32 | tid) is gone. */
+static int owner_dead(uint64_t o)
 {
-    uint64_t o = atomic_load(&st->owner);
-    if ((uint32_t)o != w)
-        return 0;
-    return syscall(SYS_tgkill, (pid_t)(o >> 32), (pid_t)w, 0) < 0 && errno == ESRCH;
+    return syscall(SYS_tgkill, (pid_t)(o >> 32), (pid_t)(uint32_t)o, 0) < 0 && errno == ESRCH;
 }
 
 /* One attempt: 1 acquired (*abandoned set for a dead owner's mutex, whose
- * old owner word is left in *was for a rollback), 0 not available, or a
+ * old owner is left in *was for a rollback), 0 not available, or a
  * negative error. */
 static int try_acquire_was(struct sync_state *st, int *abandoned, uint64_t *was)
 {
@@ -143,24 +134,24 @@ static int try_acquire_was(struct sync_state *st, int *abandoned, uint64_t *was)
     uint32_t w = atomic_load(&st->word);
     switch (st->type) {
     case MMF_SYNC_MUTEX: {
-        uint32_t me = my_tid();
-        if (w == me) {
+        /* Ownership is one 64-bit word holding both ids, taken and given
+         * with single atomic operations: a process killed at any point
+         * leaves either no owner or an owner whose death is visible. */
+        uint64_t me = owner_of_me();
+        uint64_t o = atomic_load(&st->owner);
+        if (o == me) {
             if (st->recursion == UINT32_MAX)
                 return -EOVERFLOW;
             st->recursion++;
             return 1;
         }
-        if (w != 0 && !owner_dead(st, w))
+        if (o != 0 && !owner_dead(o))
             return 0;
-        uint64_t old = atomic_load_explicit(&st->owner, memory_order_relaxed);
-        if (!atomic_compare_exchange_strong(&st->word, &w, me))
+        if (!atomic_compare_exchange_strong(&st->owner, &o, me))
             return 0;
-        *was = w ? old : 0;
-        /* Relaxed: a waiter that sees the new word with the old owner
-         * takes the mismatch for an acquisition in progress. */
-        atomic_store_explicit(&st->owner, owner_of_me(), memory_order_relaxed);
+        *was = o;
         st->recursion = 1;
-        *abandoned = w != 0;
+        *abandoned = o != 0;
         return 1;
     }
     case MMF_SYNC_SEMAPHORE:
@@ -191,7 +182,6 @@ static void give_back(struct sync_state *st, int abandoned, uint64_t was)
         if (--st->recursion > 0)
             return;
         atomic_store(&st->owner, abandoned ? was : 0);
-        atomic_store(&st->word, abandoned ? (uint32_t)was : 0);
         break;
     case MMF_SYNC_SEMAPHORE:
         atomic_fetch_add(&st->word, 1);
@@ -373,12 +363,11 @@ int mmf_mutex_release(mmf_sync *h)
         return -EBADF;
     if (st->type != MMF_SYNC_MUTEX)
         return -EINVAL;
-    if (atomic_load(&st->word) != my_tid())
+    if (atomic_load_explicit(&st->owner, memory_order_relaxed) != owner_of_me())
         return MMF_ENOTOWNER;
     if (--st->recursion > 0)
         return 0;
-    atomic_store_explicit(&st->owner, 0, memory_order_relaxed);
-    atomic_store(&st->word, 0);
+    atomic_store(&st->owner, 0);
     changed(st);
     return 0;
 }
@@ -463,7 +452,6 @@ static void state_init(struct sync_state *st, int type, uint32_t word, uint32_t 
     st->manual = manual;
     atomic_init(&st->word, word);
     if (owned) {
-        atomic_init(&st->word, my_tid());
         atomic_init(&st->owner, owner_of_me());
         st->recursion = 1;
     }
