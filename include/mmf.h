@@ -384,15 +384,25 @@ MMF_EXTERN int mmf_semaphore_create(uint32_t initial, uint32_t max,
 MMF_EXTERN int mmf_event_create(int manual_reset, int initial_state,
                                 const mmf_create_options *opt, mmf_sync **out);
 
+/* Access rights of a synchronization object handle.  Created handles have
+ * both. */
+#define MMF_SYNC_ACCESS_WAIT    0x1u /* wait on it (Windows SYNCHRONIZE) */
+#define MMF_SYNC_ACCESS_MODIFY  0x2u /* release, set, reset (MUTEX_/EVENT_/
+                                        SEMAPHORE_MODIFY_STATE) */
+#define MMF_SYNC_ACCESS_ALL     0x3u
+
 /*
  * mmf_sync_open - open a named synchronization object (OpenMutex,
  * OpenSemaphore, OpenEvent).
- * @type: MMF_SYNC_MUTEX, _SEMAPHORE or _EVENT; a name of another type
- *        (a section included) is MMF_ETYPE.
- * Errors: MMF_ENOTFOUND; MMF_ETYPE; -EINVAL (bad @type, empty name);
- * -EACCES; name errors as for mmf_section_open().
+ * @type:   MMF_SYNC_MUTEX, _SEMAPHORE or _EVENT; a name of another type
+ *          (a section included) is MMF_ETYPE.
+ * @access: MMF_SYNC_ACCESS_* bits, not 0; an operation the handle has no
+ *          right for fails with -EACCES.
+ * Errors: MMF_ENOTFOUND; MMF_ETYPE; -EINVAL (bad @type or @access, empty
+ * name); -EACCES (the object's mode denies the caller); name errors as for
+ * mmf_section_open().
  */
-MMF_EXTERN int mmf_sync_open(const char *name, int type, mmf_sync **out);
+MMF_EXTERN int mmf_sync_open(const char *name, int type, unsigned access, mmf_sync **out);
 
 /*
  * mmf_sync_close - close a synchronization object handle.  A mutex the
@@ -407,8 +417,8 @@ MMF_EXTERN int mmf_sync_close(mmf_sync *h);
  * signaled event (consuming an auto-reset one).
  * @timeout_ms: 0 tests without sleeping; MMF_INFINITE waits forever.
  * Returns MMF_WAIT_OBJECT_0, MMF_WAIT_ABANDONED (mutex only) or
- * MMF_WAIT_TIMEOUT.  Errors: -EBADF; -EOVERFLOW (mutex recursion count
- * would overflow).
+ * MMF_WAIT_TIMEOUT.  Errors: -EBADF; -EACCES (no MMF_SYNC_ACCESS_WAIT);
+ * -EOVERFLOW (mutex recursion count would overflow).
  */
 MMF_EXTERN int mmf_wait(mmf_sync *h, uint32_t timeout_ms);
 
@@ -429,7 +439,7 @@ MMF_EXTERN int mmf_wait(mmf_sync *h, uint32_t timeout_ms);
  * @timeout_ms: as for mmf_wait().
  * Returns the result above or MMF_WAIT_TIMEOUT.  Errors: -EINVAL (@n out of
  * range, NULL @h, a handle twice with @wait_all); -EBADF (a bad handle);
- * -EOVERFLOW.
+ * -EACCES (a handle without MMF_SYNC_ACCESS_WAIT); -EOVERFLOW.
  * Note: wait-all takes the objects one by one and gives them back when one
  * is missing, so another waiter may briefly see an object taken by a
  * wait-all that then does not complete; no count or signal is ever lost.
@@ -439,22 +449,25 @@ MMF_EXTERN int mmf_wait_multiple(mmf_sync *const *h, uint32_t n, int wait_all,
 
 /*
  * mmf_mutex_release - release a mutex once (ReleaseMutex).
- * Errors: -EBADF; -EINVAL (not a mutex); MMF_ENOTOWNER (the calling thread
- * does not own it; nothing changes).
+ * Errors: -EBADF; -EINVAL (not a mutex); -EACCES (no
+ * MMF_SYNC_ACCESS_MODIFY); MMF_ENOTOWNER (the calling thread does not own
+ * it; nothing changes).
  */
 MMF_EXTERN int mmf_mutex_release(mmf_sync *h);
 
 /*
  * mmf_semaphore_release - add @count to a semaphore (ReleaseSemaphore).
  * @prev: NULL, or receives the count before.
- * Errors: -EBADF; -EINVAL (not a semaphore, @count 0); MMF_ETOOMANYPOSTS
+ * Errors: -EBADF; -EINVAL (not a semaphore, @count 0); -EACCES (no
+ * MMF_SYNC_ACCESS_MODIFY); MMF_ETOOMANYPOSTS
  * (the count would pass the maximum; nothing changes).
  */
 MMF_EXTERN int mmf_semaphore_release(mmf_sync *h, uint32_t count, uint32_t *prev);
 
 /*
  * mmf_event_set, mmf_event_reset - signal / unsignal an event (SetEvent,
- * ResetEvent).  Errors: -EBADF; -EINVAL (not an event).
+ * ResetEvent).  Errors: -EBADF; -EINVAL (not an event); -EACCES (no
+ * MMF_SYNC_ACCESS_MODIFY).
  */
 MMF_EXTERN int mmf_event_set(mmf_sync *h);
 MMF_EXTERN int mmf_event_reset(mmf_sync *h);

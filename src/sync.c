@@ -62,6 +62,7 @@ struct sync_state {
 struct mmf_sync {
     uint32_t           magic;
     int                type;
+    unsigned           access;  /* MMF_SYNC_ACCESS_* */
     struct sync_state *st;
     size_t             maplen;
     struct reg_ref    *ref;
@@ -200,11 +201,28 @@ static struct sync_state *state_of(const mmf_sync *h)
     return h && h->magic == SYNC_MAGIC ? h->st : NULL;
 }
 
-int mmf_wait(mmf_sync *h, uint32_t timeout_ms)
+/* The state behind h for an operation needing `right` and, if type is not
+ * 0, an object of that type; NULL with *err set otherwise. */
+static struct sync_state *checked(const mmf_sync *h, unsigned right, int type, int *err)
 {
     struct sync_state *st = state_of(h);
     if (!st)
-        return -EBADF;
+        *err = -EBADF;
+    else if (type && (int)st->type != type)
+        *err = -EINVAL;
+    else if (!(h->access & right))
+        *err = -EACCES;
+    else
+        return st;
+    return NULL;
+}
+
+int mmf_wait(mmf_sync *h, uint32_t timeout_ms)
+{
+    int err;
+    struct sync_state *st = checked(h, MMF_SYNC_ACCESS_WAIT, 0, &err);
+    if (!st)
+        return err;
     int abandoned;
     int r = try_acquire(st, &abandoned); /* the uncontended path */
     if (r != 0)
@@ -277,9 +295,10 @@ int mmf_wait_multiple(mmf_sync *const *h, uint32_t n, int wait_all, uint32_t tim
     struct sync_state *st[MMF_MAXIMUM_WAIT_OBJECTS];
     int any_mutex = 0;
     for (uint32_t i = 0; i < n; i++) {
-        st[i] = state_of(h[i]);
+        int err;
+        st[i] = checked(h[i], MMF_SYNC_ACCESS_WAIT, 0, &err);
         if (!st[i])
-            return -EBADF;
+            return err;
         any_mutex |= st[i]->type == MMF_SYNC_MUTEX;
         for (uint32_t j = 0; wait_all && j < i; j++)
             if (h[j] == h[i])
@@ -358,11 +377,10 @@ out:
 
 int mmf_mutex_release(mmf_sync *h)
 {
-    struct sync_state *st = state_of(h);
+    int err;
+    struct sync_state *st = checked(h, MMF_SYNC_ACCESS_MODIFY, MMF_SYNC_MUTEX, &err);
     if (!st)
-        return -EBADF;
-    if (st->type != MMF_SYNC_MUTEX)
-        return -EINVAL;
+        return err;
     if (atomic_load_explicit(&st->owner, memory_order_relaxed) != owner_of_me())
         return MMF_ENOTOWNER;
     if (--st->recursion > 0)
@@ -374,10 +392,11 @@ int mmf_mutex_release(mmf_sync *h)
 
 int mmf_semaphore_release(mmf_sync *h, uint32_t count, uint32_t *prev)
 {
-    struct sync_state *st = state_of(h);
+    int err;
+    struct sync_state *st = checked(h, MMF_SYNC_ACCESS_MODIFY, MMF_SYNC_SEMAPHORE, &err);
     if (!st)
-        return -EBADF;
-    if (st->type != MMF_SYNC_SEMAPHORE || count == 0)
+        return err;
+    if (count == 0)
         return -EINVAL;
     uint32_t c = atomic_load(&st->word);
     do {
@@ -392,11 +411,10 @@ int mmf_semaphore_release(mmf_sync *h, uint32_t count, uint32_t *prev)
 
 static int event_store(mmf_sync *h, uint32_t v)
 {
-    struct sync_state *st = state_of(h);
+    int err;
+    struct sync_state *st = checked(h, MMF_SYNC_ACCESS_MODIFY, MMF_SYNC_EVENT, &err);
     if (!st)
-        return -EBADF;
-    if (st->type != MMF_SYNC_EVENT)
-        return -EINVAL;
+        return err;
     atomic_store(&st->word, v);
     if (v)
         changed(st);
@@ -420,7 +438,8 @@ static int reg_type(int type)
 
 /* Maps the state page of fd at off and builds the handle, which takes fd's
  * mapping (fd itself is closed: the mapping keeps the memory). */
-static int make_handle(int fd, uint64_t off, int type, struct reg_ref *ref, mmf_sync **out)
+static int make_handle(int fd, uint64_t off, int type, unsigned access, struct reg_ref *ref,
+                       mmf_sync **out)
 {
     size_t len = (size_t)mmf__page_size();
     mmf_sync *h = malloc(sizeof *h);
@@ -438,7 +457,8 @@ static int make_handle(int fd, uint64_t off, int type, struct reg_ref *ref, mmf_
         free(h);
         return MMF_ESQUATTED;
     }
-    *h = (mmf_sync){ .magic = SYNC_MAGIC, .type = type, .st = st, .maplen = len, .ref = ref };
+    *h = (mmf_sync){ .magic = SYNC_MAGIC, .type = type, .access = access, .st = st,
+                     .maplen = len, .ref = ref };
     *out = h;
     return 0;
 }
@@ -496,7 +516,7 @@ static int sync_create(int type, uint32_t word, uint32_t max, uint32_t manual, i
         if (ftruncate(fd, (off_t)page) < 0 || pwrite(fd, &st, sizeof st, 0) != (ssize_t)sizeof st)
             rc = -errno;
         if (rc == 0)
-            rc = make_handle(fd, 0, type, NULL, out);
+            rc = make_handle(fd, 0, type, MMF_SYNC_ACCESS_ALL, NULL, out);
         close(fd);
         return rc;
     }
@@ -518,7 +538,7 @@ static int sync_create(int type, uint32_t word, uint32_t max, uint32_t manual, i
         mmf__reg_release(ref);
         return fd;
     }
-    rc = make_handle(fd, page, type, ref, out);
+    rc = make_handle(fd, page, type, MMF_SYNC_ACCESS_ALL, ref, out);
     close(fd);
     if (rc < 0) {
         mmf__reg_release(ref);
@@ -546,9 +566,10 @@ int mmf_event_create(int manual_reset, int initial_state, const mmf_create_optio
     return sync_create(MMF_SYNC_EVENT, initial_state != 0, 0, manual_reset != 0, 0, opt, out);
 }
 
-int mmf_sync_open(const char *name, int type, mmf_sync **out)
+int mmf_sync_open(const char *name, int type, unsigned access, mmf_sync **out)
 {
-    if (!out || mmf__unnamed(name) || !reg_type(type))
+    if (!out || mmf__unnamed(name) || !reg_type(type) || access == 0 ||
+        (access & ~MMF_SYNC_ACCESS_ALL))
         return -EINVAL;
     struct reg_ref *ref;
     struct obj_header hdr;
@@ -560,7 +581,7 @@ int mmf_sync_open(const char *name, int type, mmf_sync **out)
         mmf__reg_release(ref);
         return fd;
     }
-    rc = make_handle(fd, mmf__page_size(), type, ref, out);
+    rc = make_handle(fd, mmf__page_size(), type, access, ref, out);
     close(fd);
     if (rc < 0)
         mmf__reg_release(ref);

@@ -96,7 +96,7 @@ static mmf_sync *event_new(int manual, int init, const char *name, int want)
 static mmf_sync *sync_open_ok(const char *name, int type)
 {
     mmf_sync *h = NULL;
-    assert_rc(mmf_sync_open(name, type, &h), 0);
+    assert_rc(mmf_sync_open(name, type, MMF_SYNC_ACCESS_ALL, &h), 0);
     cr_assert_not_null(h);
     return h;
 }
@@ -110,7 +110,7 @@ static void sclose(mmf_sync *h)
 static void assert_gone(const char *name, int type)
 {
     mmf_sync *h = SSENTINEL;
-    assert_rc(mmf_sync_open(name, type, &h), MMF_ENOTFOUND);
+    assert_rc(mmf_sync_open(name, type, MMF_SYNC_ACCESS_ALL, &h), MMF_ENOTFOUND);
     cr_assert_eq(h, SSENTINEL);
 }
 
@@ -1248,7 +1248,7 @@ Test(sync_names, wrong_type_is_etype)
             if (i == j)
                 continue;
             mmf_sync *x = SSENTINEL;
-            int rc = mmf_sync_open(names[i], types[j], &x);
+            int rc = mmf_sync_open(names[i], types[j], MMF_SYNC_ACCESS_ALL, &x);
             cr_assert_eq(rc, MMF_ETYPE, "open %d as %d: %d (%s), expected MMF_ETYPE", types[i],
                          types[j], rc, mmf_strerror(rc));
             cr_assert_eq(x, SSENTINEL);
@@ -1292,9 +1292,9 @@ Test(sync_names, sections_and_sync_objects_share_the_namespace)
     assert_rc(mmf_mutex_create(0, &so, &x), MMF_ETYPE);
     assert_rc(mmf_semaphore_create(0, 1, &so, &x), MMF_ETYPE);
     assert_rc(mmf_event_create(0, 0, &so, &x), MMF_ETYPE);
-    assert_rc(mmf_sync_open(sn, MMF_SYNC_MUTEX, &x), MMF_ETYPE);
-    assert_rc(mmf_sync_open(sn, MMF_SYNC_SEMAPHORE, &x), MMF_ETYPE);
-    assert_rc(mmf_sync_open(sn, MMF_SYNC_EVENT, &x), MMF_ETYPE);
+    assert_rc(mmf_sync_open(sn, MMF_SYNC_MUTEX, MMF_SYNC_ACCESS_ALL, &x), MMF_ETYPE);
+    assert_rc(mmf_sync_open(sn, MMF_SYNC_SEMAPHORE, MMF_SYNC_ACCESS_ALL, &x), MMF_ETYPE);
+    assert_rc(mmf_sync_open(sn, MMF_SYNC_EVENT, MMF_SYNC_ACCESS_ALL, &x), MMF_ETYPE);
     cr_assert_eq(x, SSENTINEL);
 
     /* A mutex's name for sections. */
@@ -1330,16 +1330,16 @@ Test(sync_names, open_errors)
     char name[256];
     nm(name, "missing");
     mmf_sync *x = SSENTINEL;
-    assert_rc(mmf_sync_open(name, MMF_SYNC_MUTEX, &x), MMF_ENOTFOUND);
-    assert_rc(mmf_sync_open(name, MMF_SYNC_SEMAPHORE, &x), MMF_ENOTFOUND);
-    assert_rc(mmf_sync_open(name, MMF_SYNC_EVENT, &x), MMF_ENOTFOUND);
-    assert_rc(mmf_sync_open("", MMF_SYNC_EVENT, &x), -EINVAL);
+    assert_rc(mmf_sync_open(name, MMF_SYNC_MUTEX, MMF_SYNC_ACCESS_ALL, &x), MMF_ENOTFOUND);
+    assert_rc(mmf_sync_open(name, MMF_SYNC_SEMAPHORE, MMF_SYNC_ACCESS_ALL, &x), MMF_ENOTFOUND);
+    assert_rc(mmf_sync_open(name, MMF_SYNC_EVENT, MMF_SYNC_ACCESS_ALL, &x), MMF_ENOTFOUND);
+    assert_rc(mmf_sync_open("", MMF_SYNC_EVENT, MMF_SYNC_ACCESS_ALL, &x), -EINVAL);
     cr_assert_eq(x, SSENTINEL);
 
     mmf_sync *e = event_new(1, 0, name, 0);
-    assert_rc(mmf_sync_open(name, 0, &x), -EINVAL);
-    assert_rc(mmf_sync_open(name, 4, &x), -EINVAL);
-    assert_rc(mmf_sync_open(name, -1, &x), -EINVAL);
+    assert_rc(mmf_sync_open(name, 0, MMF_SYNC_ACCESS_ALL, &x), -EINVAL);
+    assert_rc(mmf_sync_open(name, 4, MMF_SYNC_ACCESS_ALL, &x), -EINVAL);
+    assert_rc(mmf_sync_open(name, -1, MMF_SYNC_ACCESS_ALL, &x), -EINVAL);
     cr_assert_eq(x, SSENTINEL);
     sclose(e);
     assert_gone(name, MMF_SYNC_EVENT);
@@ -1459,7 +1459,7 @@ Test(sync_bad, null_out_is_einval)
     assert_rc(mmf_event_create(0, 0, &o, NULL), -EINVAL);
     assert_gone(name, MMF_SYNC_MUTEX);
     mmf_sync *m = mutex_new(0, name, 0);
-    assert_rc(mmf_sync_open(name, MMF_SYNC_MUTEX, NULL), -EINVAL);
+    assert_rc(mmf_sync_open(name, MMF_SYNC_MUTEX, MMF_SYNC_ACCESS_ALL, NULL), -EINVAL);
     sclose(m);
     assert_registry_empty();
 }

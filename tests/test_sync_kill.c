@@ -29,7 +29,7 @@ Test(sync_kill, killed_mid_acquire_or_release_never_sticks)
         cr_assert_geq(c, 0);
         if (c == 0) {
             mmf_sync *cm;
-            if (mmf_sync_open(name, MMF_SYNC_MUTEX, &cm) < 0)
+            if (mmf_sync_open(name, MMF_SYNC_MUTEX, MMF_SYNC_ACCESS_ALL, &cm) < 0)
                 _exit(1);
             if (write(ready[1], "r", 1) != 1)
                 _exit(1);

@@ -107,7 +107,7 @@ static void sclose_all(mmf_sync **h, int n)
 static void assert_gone(const char *name, int type)
 {
     mmf_sync *h = SSENTINEL;
-    assert_rc(mmf_sync_open(name, type, &h), MMF_ENOTFOUND);
+    assert_rc(mmf_sync_open(name, type, MMF_SYNC_ACCESS_ALL, &h), MMF_ENOTFOUND);
     cr_assert_eq(h, SSENTINEL);
 }
 
@@ -401,7 +401,7 @@ static int fc_wait_multi(void *p)
     mmf_sync **objs = a->objs;
     if (!objs) {
         for (uint32_t i = 0; i < a->n; i++)
-            if (mmf_sync_open(a->names[i], a->types[i], &h[i]) != 0)
+            if (mmf_sync_open(a->names[i], a->types[i], MMF_SYNC_ACCESS_ALL, &h[i]) != 0)
                 return 10 + (int)i;
         objs = h;
     }

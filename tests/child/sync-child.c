@@ -173,9 +173,9 @@ static int do_count(const char *sname, const char *mname, const char *gname, int
     if (rc == 0)
         rc = mmf_view_map(s, MMF_PAGE_READWRITE, 0, 0, NULL, &v);
     if (rc == 0)
-        rc = mmf_sync_open(mname, MMF_SYNC_MUTEX, &m);
+        rc = mmf_sync_open(mname, MMF_SYNC_MUTEX, MMF_SYNC_ACCESS_ALL, &m);
     if (rc == 0)
-        rc = mmf_sync_open(gname, MMF_SYNC_EVENT, &g);
+        rc = mmf_sync_open(gname, MMF_SYNC_EVENT, MMF_SYNC_ACCESS_ALL, &g);
     if (rc != 0) {
         puts("ready");
         return rc;
@@ -248,7 +248,7 @@ int main(int argc, char **argv)
             const char *name = arg(argv, argc, i + 1);
             i += 2;
             mmf_sync *h = NULL;
-            rc = mmf_sync_open(name, type, &h);
+            rc = mmf_sync_open(name, type, MMF_SYNC_ACCESS_ALL, &h);
             if (rc == 0)
                 push(h);
             printf("%s %d\n", cmd, rc);
