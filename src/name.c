@@ -653,18 +653,29 @@ int mmf__reg_reopen(const struct reg_ref *ref, int flags)
     return fd < 0 ? -errno : fd;
 }
 
-/* Removes every entry of the directory that no process holds: ours, or
- * any when we are root.  Returns how many went. */
-static int sweep(int dirfd)
+/* A directory stream of its own over dirfd (readdir must not move the
+ * shared descriptor's position). */
+static int open_listing(int dirfd, DIR **d)
 {
     int dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
         return -errno;
-    DIR *d = fdopendir(dfd);
-    if (!d) {
+    *d = fdopendir(dfd);
+    if (!*d) {
         close(dfd);
         return -ENOMEM;
     }
+    return 0;
+}
+
+/* Removes every entry of the directory that no process holds: ours, or
+ * any when we are root.  Returns how many went. */
+static int sweep(int dirfd)
+{
+    DIR *d;
+    int rc = open_listing(dirfd, &d);
+    if (rc < 0)
+        return rc;
     uid_t me = geteuid();
     int removed = 0;
     struct dirent *e;
@@ -716,14 +727,10 @@ int mmf__reg_list(int ns, int (*cb)(const struct reg_entry_info *, void *), void
     int dirfd = get_dir(ns, 0);
     if (dirfd < 0)
         return dirfd;
-    int dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
-        return -errno;
-    DIR *d = fdopendir(dfd);
-    if (!d) {
-        close(dfd);
-        return -ENOMEM;
-    }
+    DIR *d;
+    int rc = open_listing(dirfd, &d);
+    if (rc < 0)
+        return rc;
     struct dirent *e;
     int stop = 0;
     while (!stop && (e = readdir(d)) != NULL) {
