@@ -92,7 +92,7 @@ endif
 
 # A helper program the multi-process tests spawn (fork+exec, so it inherits
 # only what a real unrelated process would).
-$(BUILD)/tests/%-child: tests/child/%-child.c $(LIB_A) | $(BUILD)/tests
+$(BUILD)/tests/%-child: tests/child/%-child.c $(wildcard tests/child/*.h) $(LIB_A) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LIB_A) $(LDLIBS)
 
 $(BUILD)/tests/threads: tests/standalone/threads.c $(LIB_A) | $(BUILD)/tests

@@ -43,46 +43,9 @@
 
 #include "mmf.h"
 
-#define MAX_HANDLES 16
-
-static mmf_section *handles[MAX_HANDLES];
-static int nhandles;
-
-__attribute__((noreturn))
-static void usage(const char *why, const char *arg)
-{
-    fprintf(stderr, "handle-child: %s%s%s\n", why, arg ? ": " : "", arg ? arg : "");
-    exit(2);
-}
-
-static long long num(const char *s)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 0);
-    if (errno || end == s || *end)
-        usage("not a number", s);
-    return v;
-}
-
-static const char *arg(char **argv, int argc, int i)
-{
-    if (i >= argc)
-        usage("missing argument after", argv[argc - 1]);
-    return argv[i];
-}
-
-static void push(mmf_section *s)
-{
-    if (nhandles == MAX_HANDLES)
-        usage("too many handles", NULL);
-    handles[nhandles++] = s;
-}
-
-static mmf_section *top(void)
-{
-    return nhandles ? handles[nhandles - 1] : NULL;
-}
+#define CHILD_NAME "handle-child"
+#define CHILD_HANDLE_T mmf_section
+#include "child_args.h"
 
 /* Counts the open descriptors (all, or only those an exec would keep),
  * leaving out the one that reads the directory. */

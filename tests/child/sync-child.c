@@ -50,46 +50,9 @@
 
 #include "mmf.h"
 
-#define MAX_HANDLES 16
-
-static mmf_sync *handles[MAX_HANDLES];
-static int nhandles;
-
-__attribute__((noreturn))
-static void usage(const char *why, const char *arg)
-{
-    fprintf(stderr, "sync-child: %s%s%s\n", why, arg ? ": " : "", arg ? arg : "");
-    exit(2);
-}
-
-static long long num(const char *s)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 0);
-    if (errno || end == s || *end)
-        usage("not a number", s);
-    return v;
-}
-
-static const char *arg(char **argv, int argc, int i)
-{
-    if (i >= argc)
-        usage("missing argument after", argv[argc - 1]);
-    return argv[i];
-}
-
-static void push(mmf_sync *s)
-{
-    if (nhandles == MAX_HANDLES)
-        usage("too many handles", NULL);
-    handles[nhandles++] = s;
-}
-
-static mmf_sync *top(void)
-{
-    return nhandles ? handles[nhandles - 1] : NULL;
-}
+#define CHILD_NAME "sync-child"
+#define CHILD_HANDLE_T mmf_sync
+#include "child_args.h"
 
 static int type_of(const char *s)
 {
