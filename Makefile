@@ -26,8 +26,11 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude -Is
 LIB_CFLAGS := $(ALL_CFLAGS) -fPIC -fvisibility=hidden
 LDLIBS   := -lpthread
 
-LIB_SRC  := $(wildcard src/*.c)
+LIB_SRC  := $(wildcard src/*.c) $(wildcard src/win32/*.c)
 LIB_OBJ  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
+# Flags a Win32 program is built with against the layer (mmf-win32.pc says
+# the same for an installed mmf).
+W32_CFLAGS := -Iinclude/win32 -Iinclude -fshort-wchar
 LIB_A    := $(BUILD)/libmmf.a
 LIB_SO   := $(BUILD)/libmmf.so.$(VERSION)
 
@@ -48,6 +51,11 @@ $(BUILD)/mmf: tools/mmf.c $(LIB_A) $(wildcard src/*.h)
 $(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) include/mmf.h | $(BUILD)/obj
 	$(CC) $(LIB_CFLAGS) -MMD -c $< -o $@
 
+# The Win32 layer is built like the library (no -fshort-wchar: WCHAR is
+# uint16_t there, the same type the programs see as wchar_t).
+$(BUILD)/obj/win32/%.o: src/win32/%.c $(wildcard src/win32/*.h) $(wildcard include/win32/*.h) include/mmf.h | $(BUILD)/obj/win32
+	$(CC) $(LIB_CFLAGS) -Iinclude/win32 -MMD -c $< -o $@
+
 $(LIB_A): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
@@ -57,7 +65,7 @@ $(LIB_SO): $(LIB_OBJ)
 	ln -sf libmmf.so.$(VERSION) $(BUILD)/libmmf.so.$(SOMAJOR)
 	ln -sf libmmf.so.$(VERSION) $(BUILD)/libmmf.so
 
-$(BUILD)/obj $(BUILD)/tests $(BUILD)/examples $(BUILD)/bench:
+$(BUILD)/obj $(BUILD)/obj/win32 $(BUILD)/tests $(BUILD)/examples $(BUILD)/bench:
 	mkdir -p $@
 
 # Programs link the static library so they run from the build tree as is.
@@ -114,10 +122,16 @@ install: $(LIB_A) $(LIB_SO) $(BUILD)/mmf
 	install -m 644 include/mmf.h $(DESTDIR)$(PREFIX)/include/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' mmf.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/mmf.pc
+	install -d $(DESTDIR)$(PREFIX)/include/mmf-win32
+	install -m 644 include/win32/windows.h include/win32/psapi.h $(DESTDIR)$(PREFIX)/include/mmf-win32/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' mmf-win32.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/mmf-win32.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/mmf $(DESTDIR)$(PREFIX)/lib/libmmf.a $(DESTDIR)$(PREFIX)/lib/libmmf.so* \
-	      $(DESTDIR)$(PREFIX)/include/mmf.h $(DESTDIR)$(PREFIX)/lib/pkgconfig/mmf.pc
+	      $(DESTDIR)$(PREFIX)/include/mmf.h $(DESTDIR)$(PREFIX)/lib/pkgconfig/mmf.pc \
+	      $(DESTDIR)$(PREFIX)/lib/pkgconfig/mmf-win32.pc
+	rm -rf $(DESTDIR)$(PREFIX)/include/mmf-win32
 
 clean:
 	rm -rf build

@@ -76,6 +76,9 @@ enum {
                                   own it (ERROR_NOT_OWNER) */
     MMF_ETOOMANYPOSTS= -10016, /* semaphore released past its maximum
                                   (ERROR_TOO_MANY_POSTS) */
+    MMF_EMAPPED      = -10017, /* the file cannot shrink below the end of a
+                                  section that maps it
+                                  (ERROR_USER_MAPPED_FILE) */
 };
 
 /*
@@ -215,6 +218,10 @@ MMF_EXTERN int mmf_section_close(mmf_section *s);
 #define MMF_ACCESS_WRITE    0x2u /* read-write views */
 #define MMF_ACCESS_EXECUTE  0x4u /* execute views (with READ or WRITE) */
 #define MMF_ACCESS_ALL      0x7u
+/* For mmf_section_dup() and mmf_sync_dup(): a handle with no rights at all
+ * (Windows' DuplicateHandle with access 0): it holds the object and its
+ * name, and can be queried and closed, nothing else. */
+#define MMF_ACCESS_NONE     0x100u
 
 /* Optional arguments of mmf_section_create(); zero-initialise. */
 typedef struct mmf_create_options {
@@ -281,7 +288,8 @@ MMF_EXTERN int mmf_registry_gc(void);
  * mmf_section_dup - a second handle to the same section (DuplicateHandle
  * within a process), with the same or fewer rights.  The copy keeps a named
  * object's name alive on its own.
- * @access: MMF_ACCESS_* bits, all held by @h; 0 means the same as @h.
+ * @access: MMF_ACCESS_* bits, all held by @h; 0 means the same as @h;
+ *          MMF_ACCESS_NONE means no rights.
  * Errors: -EBADF; -EINVAL (NULL @out, unknown bits); -EACCES (@access asks
  * for a right @h lacks); -EMFILE, -ENOMEM.
  */
@@ -471,6 +479,42 @@ MMF_EXTERN int mmf_semaphore_release(mmf_sync *h, uint32_t count, uint32_t *prev
  */
 MMF_EXTERN int mmf_event_set(mmf_sync *h);
 MMF_EXTERN int mmf_event_reset(mmf_sync *h);
+
+/*
+ * mmf_sync_dup - a second handle to the same synchronization object, with
+ * the same or fewer rights (DuplicateHandle).  It keeps a named object's
+ * name alive on its own.
+ * @access: MMF_SYNC_ACCESS_* bits held by @h; 0: the same as @h;
+ *          MMF_ACCESS_NONE: no rights (it can only be closed).
+ * Errors: -EBADF; -EINVAL (NULL @out, unknown bits); -EACCES (a right @h
+ * lacks); -EMFILE, -ENOMEM.
+ */
+MMF_EXTERN int mmf_sync_dup(mmf_sync *h, unsigned access, mmf_sync **out);
+
+/*
+ * mmf_sync_set_inheritable - make a handle inheritable across exec, or
+ * not (the default), as mmf_section_set_inheritable() does for sections.
+ * @fd: NULL, or receives the descriptor number to pass to the child, which
+ *      rebuilds the handle with mmf_sync_from_fd_handle().
+ * Errors: -EBADF; -EMFILE, -ENOMEM.
+ */
+MMF_EXTERN int mmf_sync_set_inheritable(mmf_sync *h, int inheritable, int *fd);
+
+/*
+ * mmf_sync_from_fd_handle - rebuild, in a child, a synchronization handle
+ * inherited through exec (see mmf_sync_set_inheritable()); the same
+ * object with the parent handle's rights.
+ * @type: NULL, or receives MMF_SYNC_MUTEX, _SEMAPHORE or _EVENT.
+ * Errors: -EBADF (@fd not open); -EINVAL (@fd is not a synchronization
+ * handle descriptor, or a part of it is missing); -ENOMEM.
+ */
+MMF_EXTERN int mmf_sync_from_fd_handle(int fd, int *type, mmf_sync **out);
+
+/*
+ * mmf_sync_same - whether two handles name the same object.
+ * Returns 1 or 0.  Errors: -EBADF.
+ */
+MMF_EXTERN int mmf_sync_same(mmf_sync *a, mmf_sync *b);
 
 /* What mmf_section_query() reports. */
 typedef struct mmf_section_info {

@@ -104,9 +104,11 @@ int mmf_section_dup(mmf_section *h, unsigned access, mmf_section **out)
     struct section *s = mmf__section_of(h);
     if (!s)
         return -EBADF;
-    if (!out || (access & ~MMF_ACCESS_ALL))
+    if (!out || (access & ~(MMF_ACCESS_ALL | MMF_ACCESS_NONE)))
         return -EINVAL;
-    if (access == 0)
+    if (access & MMF_ACCESS_NONE)
+        access = 0;
+    else if (access == 0)
         access = h->access;
     if (access & ~h->access)
         return -EACCES;
@@ -114,28 +116,35 @@ int mmf_section_dup(mmf_section *h, unsigned access, mmf_section **out)
     struct reg_ref *ref = NULL;
     if (!n)
         return -ENOMEM;
-    if (h->ref) {
-        /* A duplicate of the entry descriptor shares its description, and
-         * so its lock: the name lives while either handle does. */
-        ref = malloc(sizeof *ref);
-        int fd = ref ? fcntl(h->ref->lockfd, F_DUPFD_CLOEXEC, 3) : -1;
-        if (fd < 0) {
-            int rc = ref ? -errno : -ENOMEM;
-            free(ref);
-            free(n);
-            return rc;
-        }
-        /* Field by field: the list links of h->ref belong to the list
-         * lock, and other threads move them. */
-        *ref = (struct reg_ref){ .ns = h->ref->ns, .lockfd = fd, .dev = h->ref->dev,
-                                 .ino = h->ref->ino };
-        memcpy(ref->file, h->ref->file, sizeof ref->file);
-        mmf__reg_track(ref);
+    int rc = h->ref ? mmf__reg_dup(h->ref, &ref) : 0;
+    if (rc < 0) {
+        free(n);
+        return rc;
     }
     *n = (mmf_section){ .magic = MMF_SECTION_MAGIC, .access = access, .sec = s, .ref = ref,
                         .inherit = { -1, -1, -1 } };
     mmf__section_ref(s);
     *out = n;
+    return 0;
+}
+
+int mmf__reg_dup(const struct reg_ref *r, struct reg_ref **out)
+{
+    /* A duplicate of the entry descriptor shares its description, and so
+     * its lock: the name lives while either handle does. */
+    struct reg_ref *ref = malloc(sizeof *ref);
+    int fd = ref ? fcntl(r->lockfd, F_DUPFD_CLOEXEC, 3) : -1;
+    if (fd < 0) {
+        int rc = ref ? -errno : -ENOMEM;
+        free(ref);
+        return rc;
+    }
+    /* Field by field: the list links of r belong to the list lock, and
+     * other threads move them. */
+    *ref = (struct reg_ref){ .ns = r->ns, .lockfd = fd, .dev = r->dev, .ino = r->ino };
+    memcpy(ref->file, r->file, sizeof ref->file);
+    mmf__reg_track(ref);
+    *out = ref;
     return 0;
 }
 

@@ -132,6 +132,8 @@ MMF_HIDDEN int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init in
 /* Adds a hold made elsewhere (dup, inheritance, receipt) to the process's
  * list, so that it is released at exit. */
 MMF_HIDDEN void mmf__reg_track(struct reg_ref *ref);
+/* A second hold on the same object (shares the first's lock), tracked. */
+MMF_HIDDEN int mmf__reg_dup(const struct reg_ref *ref, struct reg_ref **out);
 /* Drops the hold; the last holder in any process removes the name. */
 MMF_HIDDEN void mmf__reg_release(struct reg_ref *ref);
 /* A new open file description of the entry, for mapping. */

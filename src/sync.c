@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -66,6 +67,11 @@ struct mmf_sync {
     struct sync_state *st;
     size_t             maplen;
     struct reg_ref    *ref;
+    int                fd;      /* the state's file (memfd or registry
+                                   entry), kept to duplicate and pass on */
+    uint64_t           off;     /* where the state page is in fd */
+    int                inherit[3]; /* inheritable token, data and lock
+                                      descriptors, or -1 */
 };
 
 /* ---- thread identity ---- */
@@ -424,6 +430,8 @@ static int event_store(mmf_sync *h, uint32_t v)
 int mmf_event_set(mmf_sync *h) { return event_store(h, 1); }
 int mmf_event_reset(mmf_sync *h) { return event_store(h, 0); }
 
+static void drop_inherit(mmf_sync *h);
+
 /* ---- creating and opening ---- */
 
 static int reg_type(int type)
@@ -436,8 +444,8 @@ static int reg_type(int type)
     return 0;
 }
 
-/* Maps the state page of fd at off and builds the handle, which takes fd's
- * mapping (fd itself is closed: the mapping keeps the memory). */
+/* Maps the state page of fd at off and builds the handle, which takes fd
+ * over on success (it is left to the caller on failure). */
 static int make_handle(int fd, uint64_t off, int type, unsigned access, struct reg_ref *ref,
                        mmf_sync **out)
 {
@@ -458,7 +466,8 @@ static int make_handle(int fd, uint64_t off, int type, unsigned access, struct r
         return MMF_ESQUATTED;
     }
     *h = (mmf_sync){ .magic = SYNC_MAGIC, .type = type, .access = access, .st = st,
-                     .maplen = len, .ref = ref };
+                     .maplen = len, .ref = ref, .fd = fd, .off = off,
+                     .inherit = { -1, -1, -1 } };
     *out = h;
     return 0;
 }
@@ -517,7 +526,8 @@ static int sync_create(int type, uint32_t word, uint32_t max, uint32_t manual, i
             rc = -errno;
         if (rc == 0)
             rc = make_handle(fd, 0, type, MMF_SYNC_ACCESS_ALL, NULL, out);
-        close(fd);
+        if (rc < 0)
+            close(fd);
         return rc;
     }
     if (opt->mode & ~0666u)
@@ -539,8 +549,8 @@ static int sync_create(int type, uint32_t word, uint32_t max, uint32_t manual, i
         return fd;
     }
     rc = make_handle(fd, page, type, MMF_SYNC_ACCESS_ALL, ref, out);
-    close(fd);
     if (rc < 0) {
+        close(fd);
         mmf__reg_release(ref);
         return rc;
     }
@@ -582,9 +592,10 @@ int mmf_sync_open(const char *name, int type, unsigned access, mmf_sync **out)
         return fd;
     }
     rc = make_handle(fd, mmf__page_size(), type, access, ref, out);
-    close(fd);
-    if (rc < 0)
+    if (rc < 0) {
+        close(fd);
         mmf__reg_release(ref);
+    }
     return rc;
 }
 
@@ -593,8 +604,171 @@ int mmf_sync_close(mmf_sync *h)
     if (!state_of(h))
         return -EBADF;
     h->magic = 0;
+    drop_inherit(h);
     munmap(h->st, h->maplen);
+    close(h->fd);
     mmf__reg_release(h->ref);
     free(h);
     return 0;
+}
+
+/* ---- handles across processes ---- */
+
+/*
+ * As for sections (handle.c): a handle is its state descriptor, the
+ * registry entry descriptor whose shared flock holds the name (named
+ * objects), and a description.  Inheritance writes the description into a
+ * small memfd, the token, whose number the parent passes on.
+ */
+static const char sync_desc_magic[8] = "mmfsyn1";
+
+struct sync_desc {
+    char     magic[8];
+    int32_t  type;
+    uint32_t access;
+    uint64_t off;
+    int32_t  named, ns;
+    uint64_t dev, ino;       /* of the registry entry */
+    char     file[256];
+    int32_t  data_fd, lock_fd;
+};
+
+static void drop_inherit(mmf_sync *h)
+{
+    for (int i = 0; i < 3; i++) {
+        if (h->inherit[i] >= 0)
+            close(h->inherit[i]);
+        h->inherit[i] = -1;
+    }
+}
+
+int mmf_sync_dup(mmf_sync *h, unsigned access, mmf_sync **out)
+{
+    if (!state_of(h))
+        return -EBADF;
+    if (!out || (access & ~(MMF_SYNC_ACCESS_ALL | MMF_ACCESS_NONE)))
+        return -EINVAL;
+    if (access & MMF_ACCESS_NONE)
+        access = 0;
+    else if (access == 0)
+        access = h->access;
+    if (access & ~h->access)
+        return -EACCES;
+    int fd = fcntl(h->fd, F_DUPFD_CLOEXEC, 3);
+    if (fd < 0)
+        return -errno;
+    struct reg_ref *ref = NULL;
+    int rc = h->ref ? mmf__reg_dup(h->ref, &ref) : 0;
+    if (rc == 0) {
+        rc = make_handle(fd, h->off, h->type, access, ref, out);
+        if (rc < 0 && ref)
+            mmf__reg_release(ref);
+    }
+    if (rc < 0)
+        close(fd);
+    return rc;
+}
+
+int mmf_sync_set_inheritable(mmf_sync *h, int inheritable, int *fd)
+{
+    if (!state_of(h))
+        return -EBADF;
+    if (!inheritable) {
+        drop_inherit(h);
+        return 0;
+    }
+    if (h->inherit[0] < 0) {
+        struct sync_desc d;
+        memset(&d, 0, sizeof d);
+        memcpy(d.magic, sync_desc_magic, sizeof d.magic);
+        d.type = h->type;
+        d.access = h->access;
+        d.off = h->off;
+        if (h->ref) {
+            d.named = 1;
+            d.ns = h->ref->ns;
+            d.dev = h->ref->dev;
+            d.ino = h->ref->ino;
+            memcpy(d.file, h->ref->file, sizeof d.file);
+        }
+        int tok = memfd_create("mmf-handle", MFD_NOEXEC_SEAL);
+        if (tok < 0 && errno == EINVAL)
+            tok = memfd_create("mmf-handle", 0);
+        /* Copies without FD_CLOEXEC; the handle's own stay close-on-exec. */
+        int data = fcntl(h->fd, F_DUPFD, 3);
+        int lock = h->ref ? fcntl(h->ref->lockfd, F_DUPFD, 3) : -1;
+        int rc = (tok < 0 || data < 0 || (h->ref && lock < 0)) ? -errno : 0;
+        d.data_fd = data;
+        d.lock_fd = lock;
+        if (rc == 0) {
+            ssize_t w = pwrite(tok, &d, sizeof d, 0);
+            if (w != (ssize_t)sizeof d)
+                rc = w < 0 ? -errno : -EIO;
+        }
+        h->inherit[0] = tok;
+        h->inherit[1] = data;
+        h->inherit[2] = lock;
+        if (rc < 0) {
+            drop_inherit(h);
+            return rc;
+        }
+    }
+    if (fd)
+        *fd = h->inherit[0];
+    return 0;
+}
+
+int mmf_sync_from_fd_handle(int fd, int *type, mmf_sync **out)
+{
+    if (!out)
+        return -EINVAL;
+    struct sync_desc d;
+    ssize_t n = pread(fd, &d, sizeof d, 0);
+    if (n < 0)
+        return errno == EBADF ? -EBADF : -EINVAL;
+    if ((size_t)n != sizeof d || memcmp(d.magic, sync_desc_magic, sizeof d.magic) != 0 ||
+        !reg_type(d.type) || (d.access & ~MMF_SYNC_ACCESS_ALL) || d.data_fd < 0 ||
+        d.data_fd == fd || d.lock_fd == fd || (d.named && d.lock_fd < 0) ||
+        d.file[sizeof d.file - 1] || d.off % mmf__page_size())
+        return -EINVAL;
+    struct stat st;
+    if (fstat(d.data_fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+        (uint64_t)st.st_size < d.off + mmf__page_size())
+        return -EINVAL;
+    struct reg_ref *ref = NULL;
+    if (d.named) {
+        if (fstat(d.lock_fd, &st) < 0 || st.st_dev != d.dev || st.st_ino != d.ino)
+            return -EINVAL;
+        ref = malloc(sizeof *ref);
+        if (!ref)
+            return -ENOMEM;
+        *ref = (struct reg_ref){ .ns = d.ns == MMF_NS_GLOBAL ? MMF_NS_GLOBAL : MMF_NS_LOCAL,
+                                 .lockfd = d.lock_fd, .dev = d.dev, .ino = d.ino };
+        memcpy(ref->file, d.file, sizeof ref->file);
+    }
+    int rc = make_handle(d.data_fd, d.off, d.type, d.access, ref, out);
+    if (rc < 0) {
+        free(ref);
+        return rc == MMF_ESQUATTED ? -EINVAL : rc;
+    }
+    if (ref)
+        mmf__reg_track(ref);
+    /* Ours now, and no longer inheritable by our own children. */
+    fcntl(d.data_fd, F_SETFD, FD_CLOEXEC);
+    if (d.named)
+        fcntl(d.lock_fd, F_SETFD, FD_CLOEXEC);
+    close(fd);
+    if (type)
+        *type = d.type;
+    return 0;
+}
+
+int mmf_sync_same(mmf_sync *a, mmf_sync *b)
+{
+    if (!state_of(a) || !state_of(b))
+        return -EBADF;
+    struct stat sa, sb;
+    if (fstat(a->fd, &sa) < 0 || fstat(b->fd, &sb) < 0)
+        return -errno;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino && a->off == b->off;
 }
