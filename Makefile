@@ -75,6 +75,10 @@ $(BUILD)/examples/%: examples/%.c $(LIB_A) | $(BUILD)/examples
 $(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h) $(LIB_A) | $(BUILD)/bench
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LIB_A) $(LDLIBS) -lm
 
+# The Win32 benchmark is a Win32 program: the layer's flags.
+$(BUILD)/bench/bench_win32: bench/bench_win32.c $(wildcard bench/*.h) $(LIB_A) | $(BUILD)/bench
+	$(CC) $(ALL_CFLAGS) $(W32_CFLAGS) $< -o $@ $(LIB_A) $(LDLIBS) -lm
+
 $(TEST_BIN): $(TEST_SRC) $(wildcard tests/*.h) $(LIB_A) | $(BUILD)/tests deps-test
 	$(CC) $(ALL_CFLAGS) -Itests $(TEST_SRC) -o $@ $(LIB_A) -lcriterion $(LDLIBS)
 
