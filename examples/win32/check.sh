@@ -49,6 +49,9 @@ rm -f "$out"/*.out "$out"/*.out.* "$out"/*.build
 # A private temporary directory: the programs make and remove files there.
 work=$(mktemp -d "${TMPDIR:-/tmp}/mmf-win32-check.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
+# Named objects of the native runs live in a private registry too, so two
+# checks at once (or a real "Local\MyFileMappingObject") cannot collide.
+mkdir -p "$work/registry" || exit 2
 
 if command -v timeout >/dev/null 2>&1; then to="timeout 120"; else to=""; fi
 
@@ -119,7 +122,8 @@ run_prog() {
     mode=$1 name=$2 file=$3
     shift 3
     if [ "$mode" = native ]; then
-        TMPDIR="$work" $to "$out/$name" "$@" > "$file" 2>&1
+        TMPDIR="$work" MMF_REGISTRY_DIR="$work/registry" $to "$out/$name" "$@" \
+            > "$file" 2>&1
     else
         WINEDEBUG=-all $to "$WINE" "$out/$name.exe" "$@" > "$file" 2>/dev/null
     fi
