@@ -195,6 +195,29 @@ MMF_EXTERN int mmf_section_create_memory(uint64_t size, unsigned prot,
  */
 MMF_EXTERN int mmf_section_close(mmf_section *s);
 
+/*
+ * mmf_file_set_size - set the size of a file (ftruncate) unless a section
+ * of any mmf process maps it beyond the new size (Windows' SetEndOfFile and
+ * ERROR_USER_MAPPED_FILE).  Every file section, for as long as it lives
+ * (its handles and its views), records its size in an OFD lock on the
+ * file far past its data (bytes from 2^62 on); this call takes the
+ * matching exclusive lock around its ftruncate, so between mmf processes
+ * the check and the change are one step.  Growing past every section is
+ * always allowed.  Best effort: a file system without OFD locks (some
+ * FUSE and network file systems), a missing /proc or a file that can no
+ * longer be opened again leaves its sections unguarded, and programs that
+ * call ftruncate themselves are not stopped.  Sizes from 2^62 up are
+ * recorded as 2^62.  Memory sections need none of this: they are sealed.
+ * @fd:   a descriptor of the file open for writing.
+ * @size: the new size in bytes.
+ * Errors: MMF_EMAPPED (a section is larger than @size; nothing changed);
+ *         -EBADF (@fd not open, O_PATH or read-only); -EINVAL (not a
+ *         regular file); -EFBIG (@size above 2^63 - 1 or beyond what the
+ *         file system allows); -EPERM (an append-only or immutable file);
+ *         -EIO, -ENOSPC.
+ */
+MMF_EXTERN int mmf_file_set_size(int fd, uint64_t size);
+
 /* ------------------------------------------------------------------ */
 /* Named sections                                                      */
 /* ------------------------------------------------------------------ */

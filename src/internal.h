@@ -81,6 +81,20 @@ MMF_HIDDEN void mmf__section_unref(struct section *s);
 /* The section behind a live handle, or NULL. */
 MMF_HIDDEN struct section *mmf__section_of(const mmf_section *h);
 
+/* ---- the truncation guard (truncate.c) ---- */
+
+/* A new open file description of fd's file (same inode, same access mode,
+ * close-on-exec, number 3 or above), or a negative code.  A file section
+ * maps from a description of its own, which carries its guard lock. */
+MMF_HIDDEN int mmf__file_reopen(int fd);
+/* Records on fd's description, in a lock every process can see, that a
+ * section of `size` bytes maps the file, until the description's last
+ * descriptor closes.  fd must be a description no one else uses for
+ * anything but this section.  Waits while mmf_file_set_size() is resizing
+ * the file.  Best effort: returns 0 also when the file system has no OFD
+ * locks; otherwise a negative code. */
+MMF_HIDDEN int mmf__guard_lock(int fd, uint64_t size);
+
 /* ---- the registry of named objects (name.c) ---- */
 
 enum { MMF_NS_LOCAL, MMF_NS_GLOBAL };

@@ -37,7 +37,8 @@ void mmf__section_ref(struct section *s)
 void mmf__section_unref(struct section *s)
 {
     if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1) {
-        close(s->fd);
+        close(s->fd); /* and so unlocks the truncation guard, if it was the
+                         description's last descriptor (truncate.c) */
         free(s);
     }
 }
@@ -114,8 +115,8 @@ static int flags_valid(unsigned flags)
 }
 
 /* Checks a file descriptor against a protection (spec §2.1, §5) and
- * works out the section size.  *grow says the file must be grown to it. */
-static int check_file(int fd, uint64_t *size, unsigned prot, int *grow)
+ * works out the section size (file_section() grows the file to it). */
+static int check_file(int fd, uint64_t *size, unsigned prot)
 {
     int fl = fcntl(fd, F_GETFL);
     if (fl < 0)
@@ -150,36 +151,66 @@ static int check_file(int fd, uint64_t *size, unsigned prot, int *grow)
     }
     if (*size > (uint64_t)INT64_MAX)
         return -EINVAL;
-    *grow = *size > fsize;
-    if (*grow && !(prot & MMF_PAGE_WRITE))
+    if (*size > fsize && !(prot & MMF_PAGE_WRITE))
         return MMF_ETOOBIG;
     return 0;
 }
 
-/* Our own descriptor for a file section: the caller may close theirs at
- * once.  It shares the open file description (offset, flags), which we
- * never use for read/write, so sharing is harmless. */
-static int file_section(int fd, uint64_t size, unsigned prot, unsigned flags, int grow,
+/* Our own descriptor for a file section (the caller may close theirs at
+ * once): a new open file description of the file, which carries the
+ * section's truncation guard lock (truncate.c).  When the file cannot be
+ * opened again (no /proc, the mode changed since the caller opened it) a
+ * dup() of the caller's descriptor does, unguarded: it shares the caller's
+ * description (offset, flags), which we never use for read/write, and a
+ * lock on it would be the caller's too. */
+static int own_descriptor(int fd, int *guarded)
+{
+    int own = mmf__file_reopen(fd);
+    *guarded = own >= 0;
+    if (own == -EMFILE || own == -ENFILE || own == -ENOMEM)
+        return own;
+    if (own < 0 && (own = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0)
+        return -errno;
+    return own;
+}
+
+static int file_section(int fd, uint64_t size, unsigned prot, unsigned flags,
                         struct reg_ref *ref, mmf_section **out)
 {
-    int own = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    int guarded;
+    int own = own_descriptor(fd, &guarded);
     if (own < 0)
-        return -errno;
+        return own;
+    int rc = guarded ? mmf__guard_lock(own, size) : 0;
+    if (rc < 0) {
+        close(own);
+        return rc;
+    }
     struct section_args a = { .size = size, .unit = mmf__page_size(), .prot = prot,
                               .flags = flags & ~(MMF_SEC_COMMIT | MMF_SEC_RESERVE),
                               .access = access_for_prot(prot), .file_backed = 1,
                               .ref = ref };
     mmf_section *h;
-    int rc = mmf__section_new(own, &a, &h);
+    rc = mmf__section_new(own, &a, &h);
     if (rc < 0) {
         close(own);
         return rc;
     }
-    /* Growing is the last step that can fail, so a failed create never
+    /* The file's size is read again now that the section holds the
+     * truncation guard: a shrink by mmf_file_set_size() since check_file()
+     * would otherwise leave the section reaching past the end of the file
+     * (SIGBUS in its views); from here on no such shrink can succeed.
+     * Growing is the last step that can fail, so a failed create never
      * leaves a grown file behind.  ftruncate makes the new part sparse
      * (zeros), which Windows allows ("file-system defined"). */
-    if (grow && ftruncate(own, (off_t)size) < 0) {
+    struct stat st;
+    rc = fstat(own, &st) < 0 ? -errno : 0;
+    int grow = rc == 0 && size > (uint64_t)st.st_size;
+    if (grow && !(prot & MMF_PAGE_WRITE))
+        rc = MMF_ETOOBIG;
+    else if (grow && ftruncate(own, (off_t)size) < 0)
         rc = -errno;
+    if (rc < 0) {
         h->ref = NULL; /* the caller still owns the name hold */
         mmf_section_close(h);
         return rc;
@@ -194,11 +225,10 @@ int mmf_section_from_fd(int fd, uint64_t size, unsigned prot, unsigned flags,
     if (!out || !mmf__prot_valid_section(prot) || !flags_valid(flags) ||
         (flags & MMF_SEC_LARGE_PAGES))
         return -EINVAL;
-    int grow;
-    int rc = check_file(fd, &size, prot, &grow);
+    int rc = check_file(fd, &size, prot);
     if (rc < 0)
         return rc;
-    return file_section(fd, size, prot, flags, grow, NULL, out);
+    return file_section(fd, size, prot, flags, NULL, out);
 }
 
 /* Reserves [off, off+size) of a memory file now (SEC_COMMIT), so that a
@@ -456,6 +486,12 @@ static int attach(struct reg_ref *ref, const struct obj_header *hdr, unsigned ac
             fd = open_via_holders(ref, hdr, flags);
         if (fd < 0)
             return fd;
+        /* A description of our own: it carries this section's guard. */
+        int rc = mmf__guard_lock(fd, hdr->size);
+        if (rc < 0) {
+            close(fd);
+            return rc;
+        }
     } else if (given >= 0) {
         fd = given; /* the creator's own, opened before the mode was set */
     } else {
@@ -489,9 +525,9 @@ int mmf_section_create(int fd, uint64_t size, unsigned prot, unsigned flags,
 
     struct named_init ni = { .hdr = { .magic = "mmfobj1", .type = MMF_TYPE_SECTION,
                                       .prot = prot, .file_backed = fd >= 0 } };
-    int grow = 0, rc;
+    int rc;
     if (fd >= 0) {
-        rc = check_file(fd, &size, prot, &grow);
+        rc = check_file(fd, &size, prot);
         if (rc < 0)
             return rc;
         char proc[64];
@@ -536,7 +572,7 @@ int mmf_section_create(int fd, uint64_t size, unsigned prot, unsigned flags,
     if (existed || fd < 0)
         rc = attach(ref, &hdr, access_for_prot(prot), cfd, out);
     else
-        rc = file_section(fd, size, prot, flags, grow, ref, out);
+        rc = file_section(fd, size, prot, flags, ref, out);
     if (rc < 0) {
         mmf__reg_release(ref);
         return rc;
