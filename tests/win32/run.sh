@@ -35,7 +35,11 @@ for src in "$here"/*.c; do
     if ! "$CC" -std=c11 -Wall -Wextra -I"$here" -I"$root/include/win32" -I"$root/include" \
             -fshort-wchar "$src" -o "$work/$n" "$lib" -lpthread 2>"$work/$n.cc"; then
         echo "FAIL $n (native build failed)"
-        head -15 "$work/$n.cc" | sed 's/^/    /'
+        if grep -q 'undefined reference' "$work/$n.cc"; then
+            echo "    undefined:$(sed -n "s/.*undefined reference to \`\([^']*\)'.*/\1/p" "$work/$n.cc" | sort -u | tr '\n' ' ' | sed 's/^/ /')"
+        else
+            head -15 "$work/$n.cc" | sed 's/^/    /'
+        fi
         fail=$((fail + 1)); continue
     fi
     (cd "$work" && timeout 60 "./$n" </dev/null >"$work/$n.out" 2>"$work/$n.err")
