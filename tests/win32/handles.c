@@ -154,6 +154,12 @@ int main(void)
     SetLastError(BADLE);
     res("init_sd", InitializeSecurityDescriptor(&sd, SECURITY_DESCRIPTOR_REVISION));
     res("set_dacl_null", SetSecurityDescriptorDacl(&sd, TRUE, NULL, FALSE));
+    {
+        SECURITY_DESCRIPTOR raw;
+        memset(&raw, 0, sizeof raw);
+        SetLastError(BADLE);
+        res_err("set_dacl_uninitialised", SetSecurityDescriptorDacl(&raw, TRUE, NULL, FALSE));
+    }
     sa.nLength = sizeof sa;
     sa.lpSecurityDescriptor = &sd;
     sa.bInheritHandle = FALSE;

@@ -80,6 +80,9 @@ int main(int argc, char **argv)
     SetLastError(BADLE);
     n = GetModuleFileNameA(NULL, small, sizeof small);
     printf("module_a_short ret=%lu err=%lu\n", UL(n), ERR());
+    SetLastError(BADLE);
+    n = GetModuleFileNameA((HMODULE)(ULONG_PTR)0x12340000, buf, MAX_PATH);
+    printf("module_other ret=%lu err=%lu\n", UL(n), ERR());
     {
         const char *cl = GetCommandLineA();
         printf("command_line has_misc=%d\n", cl && strstr(cl, "misc") != NULL);
