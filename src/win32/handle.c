@@ -220,6 +220,8 @@ static void destroy(struct w32_obj *o)
             waitid(P_PIDFD, (id_t)p->pidfd, &si, WEXITED | WNOHANG);
         }
         close(p->pidfd);
+        if (p->exit_fd >= 0)
+            close(p->exit_fd);
         pthread_mutex_destroy(&p->lock);
         free(p);
         break;
@@ -288,30 +290,16 @@ static int dup_object(struct w32_obj *o, DWORD access, int same, void **out)
     switch (o->kind) {
     case W32_MAPPING: {
         unsigned a = 0;
-        if (!same) {
-            if (access & (FILE_MAP_READ | FILE_MAP_COPY))
-                a |= MMF_ACCESS_READ;
-            if (access & FILE_MAP_WRITE)
-                a |= MMF_ACCESS_WRITE;
-            if (access & (FILE_MAP_EXECUTE | SECTION_MAP_EXECUTE))
-                a |= MMF_ACCESS_EXECUTE;
-            if (a == 0)
-                a = MMF_ACCESS_NONE; /* a handle that can only be closed */
-        }
+        if (!same && !(a = w32_map_access(access)))
+            a = MMF_ACCESS_NONE; /* a handle that can only be closed */
         return mmf_section_dup(o->u.sec, a, (mmf_section **)out);
     }
     case W32_MUTEX:
     case W32_SEMAPHORE:
     case W32_EVENT: {
         unsigned a = 0;
-        if (!same) {
-            if (access & (SYNCHRONIZE | GENERIC_ALL | GENERIC_READ))
-                a |= MMF_SYNC_ACCESS_WAIT;
-            if (access & (MUTEX_MODIFY_STATE | SEMAPHORE_MODIFY_STATE | GENERIC_ALL | GENERIC_WRITE))
-                a |= MMF_SYNC_ACCESS_MODIFY;
-            if (a == 0)
-                a = MMF_ACCESS_NONE;
-        }
+        if (!same && !(a = w32_sync_access(o->kind, access)))
+            a = MMF_ACCESS_NONE;
         return mmf_sync_dup(o->u.sync, a, (mmf_sync **)out);
     }
     case W32_FILE: {
@@ -341,6 +329,7 @@ static int dup_object(struct w32_obj *o, DWORD access, int same, void **out)
             return rc;
         }
         p->pid = src->pid;
+        p->exit_fd = src->exit_fd >= 0 ? fcntl(src->exit_fd, F_DUPFD_CLOEXEC, 3) : -1;
         pthread_mutex_lock(&src->lock);
         p->reaped = src->reaped;
         p->exit_code = src->exit_code;
@@ -363,7 +352,14 @@ static void undo_object(int kind, void *obj)
     switch (kind) {
     case W32_MAPPING: mmf_section_close(obj); return;
     case W32_FILE: close(((struct w32_file *)obj)->fd); free(obj); return;
-    case W32_PROCESS: close(((struct w32_process *)obj)->pidfd); free(obj); return;
+    case W32_PROCESS: {
+        struct w32_process *p = obj;
+        close(p->pidfd);
+        if (p->exit_fd >= 0)
+            close(p->exit_fd);
+        free(p);
+        return;
+    }
     case W32_THREAD: w32_thread_unref(obj); return;
     default: mmf_sync_close(obj); return;
     }

@@ -53,7 +53,7 @@ static DWORD page_from_prot(unsigned prot)
 
 /* FILE_MAP_* of an open or a duplicate -> MMF_ACCESS_* (FILE_MAP_COPY is
  * read access; SECTION_MAP_EXECUTE and FILE_MAP_EXECUTE both execute). */
-static unsigned access_from_map(DWORD a)
+unsigned w32_map_access(DWORD a)
 {
     unsigned r = 0;
     if (a & (FILE_MAP_READ | FILE_MAP_COPY))
@@ -172,7 +172,7 @@ static HANDLE open_mapping(DWORD access, BOOL inherit, const char *name)
         w32_set(ERROR_INVALID_PARAMETER);
         return NULL;
     }
-    unsigned a = access_from_map(access);
+    unsigned a = w32_map_access(access);
     mmf_section *s;
     /* A request for no mapping right still opens the object (the handle
      * can only be closed): open with read, keep none of it. */

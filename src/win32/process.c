@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -226,20 +227,113 @@ static void drop_inherited(struct inherit_list *l)
     }
 }
 
-static HANDLE process_handle(pid_t pid, int pidfd, BOOL inherit)
+/* A process handle owning pidfd and exit_fd (-1: none). */
+/*
+ * Exit codes.  Windows exit codes have 32 bits, a Linux exit status 8.  A
+ * child started here gets a small memfd (its number in MMF_W32_EXIT_FD);
+ * an on_exit() handler (glibc hands it the int given to exit(), which is
+ * main's return value too) and TerminateProcess of oneself write the whole
+ * code there, and the parent takes it when its low byte matches the
+ * status.
+ */
+#define EXIT_ENV "MMF_W32_EXIT_FD"
+static int my_exit_fd = -1; /* ours, when our parent gave us one */
+
+static void free_env(char **env)
+{
+    if (!env)
+        return;
+    free(env[0]); /* our variable; the rest point into the caller's */
+    free(env);
+}
+
+/* Makes the channel and the child's environment (our variable first). */
+static int exit_channel(posix_spawn_file_actions_t *fa, char **base, int *xfd, char ***out)
+{
+    size_t n = 0;
+    while (base[n])
+        n++;
+    char **env = calloc(n + 2, sizeof *env);
+    int fd = memfd_create("mmf-exitcode", MFD_CLOEXEC);
+    if (!env || fd < 0 || ftruncate(fd, 4) < 0) {
+        int rc = fd < 0 || env ? -errno : -ENOMEM;
+        free(env);
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
+    char var[64];
+    snprintf(var, sizeof var, EXIT_ENV "=%d", fd);
+    env[0] = strdup(var);
+    size_t k = 1;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(base[i], EXIT_ENV "=", sizeof EXIT_ENV) != 0)
+            env[k++] = base[i];
+    int rc = env[0] ? -posix_spawn_file_actions_adddup2(fa, fd, fd) : -ENOMEM;
+    if (rc < 0) {
+        free_env(env);
+        close(fd);
+        return rc;
+    }
+    *xfd = fd;
+    *out = env;
+    return 0;
+}
+
+static void record_exit(uint32_t code)
+{
+    if (my_exit_fd >= 0 && pwrite(my_exit_fd, &code, sizeof code, 0) < 0)
+        my_exit_fd = -1; /* nothing more can be done: the low byte goes */
+}
+
+static void on_exit_record(int status, void *arg)
+{
+    (void)arg;
+    record_exit((uint32_t)status);
+}
+
+/* In a child started by CreateProcess: take over the channel (and keep
+ * it from our own children), and drop the variable. */
+__attribute__((constructor)) static void exit_channel_adopt(void)
+{
+    const char *v = getenv(EXIT_ENV);
+    if (!v)
+        return;
+    char *end;
+    long fd = strtol(v, &end, 10);
+    char link[64], path[64];
+    snprintf(link, sizeof link, "/proc/self/fd/%ld", fd);
+    ssize_t l = *end == 0 && fd > 2 && fd < INT_MAX ? readlink(link, path, sizeof path - 1) : -1;
+    if (l > 0) {
+        path[l] = 0;
+        if (strncmp(path, "/memfd:mmf-exitcode", 19) == 0) {
+            my_exit_fd = (int)fd;
+            fcntl(my_exit_fd, F_SETFD, FD_CLOEXEC);
+            on_exit(on_exit_record, NULL);
+        }
+    }
+    unsetenv(EXIT_ENV);
+}
+
+static HANDLE process_handle(pid_t pid, int pidfd, int exit_fd, BOOL inherit)
 {
     struct w32_process *p = calloc(1, sizeof *p);
     if (!p) {
         close(pidfd);
+        if (exit_fd >= 0)
+            close(exit_fd);
         w32_set(ERROR_NOT_ENOUGH_MEMORY);
         return NULL;
     }
     p->pid = pid;
     p->pidfd = pidfd;
+    p->exit_fd = exit_fd;
     pthread_mutex_init(&p->lock, NULL);
     HANDLE h = w32_handle_new(W32_PROCESS, p, -1, inherit ? HANDLE_FLAG_INHERIT : 0);
     if (!h) {
         close(pidfd);
+        if (exit_fd >= 0)
+            close(exit_fd);
         pthread_mutex_destroy(&p->lock);
         free(p);
     }
@@ -303,27 +397,39 @@ static BOOL spawn(const char *app, const char *cmdline, BOOL inherit, DWORD flag
     }
     if (rc == 0 && cwd_l)
         rc = -posix_spawn_file_actions_addchdir_np(&fa, cwd_l);
+    int xfd = -1;
+    char **env = NULL;
+    if (rc == 0)
+        rc = exit_channel(&fa, envp ? envp : environ, &xfd, &env);
     pid_t pid = -1;
     if (rc == 0)
-        rc = -posix_spawn(&pid, prog, &fa, NULL, argv, envp ? envp : environ);
+        rc = -posix_spawn(&pid, prog, &fa, NULL, argv, env);
     drop_inherited(&list);
     pthread_mutex_unlock(&spawn_lock);
     posix_spawn_file_actions_destroy(&fa);
+    free_env(env);
     free(cwd_l);
     free(prog);
     free(argv);
     if (rc < 0) {
+        if (xfd >= 0)
+            close(xfd);
         w32_set(rc == -ENOENT ? ERROR_FILE_NOT_FOUND : w32_error(rc));
         return FALSE;
     }
     int pfd = pidfd_of(pid), tfd = pfd >= 0 ? fcntl(pfd, F_DUPFD_CLOEXEC, 3) : -1;
-    HANDLE hp = pfd >= 0 ? process_handle(pid, pfd, FALSE) : NULL;
-    HANDLE ht = hp && tfd >= 0 ? process_handle(pid, tfd, FALSE) : NULL;
+    int xfd2 = xfd >= 0 ? fcntl(xfd, F_DUPFD_CLOEXEC, 3) : -1;
+    HANDLE hp = pfd >= 0 ? process_handle(pid, pfd, xfd, FALSE) : NULL;
+    HANDLE ht = hp && tfd >= 0 ? process_handle(pid, tfd, xfd2, FALSE) : NULL;
     if (!ht) {
         /* The child runs, but we cannot give a handle to it: do not leave
          * an orphan the caller cannot see. */
         if (tfd >= 0 && !hp)
             close(tfd);
+        if (xfd >= 0 && !hp)
+            close(xfd);
+        if (xfd2 >= 0 && !ht)
+            close(xfd2);
         if (hp)
             CloseHandle(hp);
         kill(pid, SIGKILL);
@@ -438,8 +544,14 @@ static int check_ended(struct w32_process *p)
         if (waitid(P_PIDFD, (id_t)p->pidfd, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
             si.si_pid != 0) {
             p->reaped = 1;
-            if (!p->terminated)
+            if (!p->terminated) {
                 p->exit_code = exit_code_of(&si);
+                uint32_t full;
+                if (si.si_code == CLD_EXITED && p->exit_fd >= 0 &&
+                    pread(p->exit_fd, &full, sizeof full, 0) == (ssize_t)sizeof full &&
+                    (full & 0xFF) == (uint32_t)si.si_status)
+                    p->exit_code = full;
+            }
         } else if (errno == ECHILD) {
             /* Not our child (OpenProcess): the pidfd still tells whether
              * it ended, but its exit code is not ours to read: 0. */
@@ -474,8 +586,10 @@ BOOL WINAPI GetExitCodeProcess(HANDLE h, LPDWORD code)
 
 BOOL WINAPI TerminateProcess(HANDLE h, UINT code)
 {
-    if (w32_is_self_process(h))
+    if (w32_is_self_process(h)) {
+        record_exit(code);
         _exit((int)code);
+    }
     struct w32_obj *o = w32_get(h, W32_PROCESS);
     if (!o)
         return FALSE;
@@ -519,7 +633,7 @@ HANDLE WINAPI OpenProcess(DWORD access, BOOL inherit, DWORD pid)
         w32_set(pid == 0 || errno == ESRCH ? ERROR_INVALID_PARAMETER : w32_error(-errno));
         return NULL;
     }
-    HANDLE h = process_handle((pid_t)pid, fd, inherit);
+    HANDLE h = process_handle((pid_t)pid, fd, -1, inherit);
     if (h)
         w32_set(ERROR_SUCCESS);
     return h;

@@ -109,14 +109,17 @@ HANDLE WINAPI CreateEventW(LPSECURITY_ATTRIBUTES sa, BOOL manual, BOOL initial, 
     return h;
 }
 
-/* Win32 rights of a synchronization object -> MMF_SYNC_ACCESS_*. */
-static unsigned sync_access(DWORD a)
+/* Win32 rights of a synchronization object -> MMF_SYNC_ACCESS_*.
+ * ReleaseMutex needs no right on Windows (MUTEX_MODIFY_STATE is "reserved";
+ * only an owner can release, and owning takes a wait), so a mutex handle
+ * always gets the native modify right. */
+unsigned w32_sync_access(int kind, DWORD a)
 {
     unsigned r = 0;
     if (a & (SYNCHRONIZE | GENERIC_ALL | GENERIC_READ | MAXIMUM_ALLOWED))
         r |= MMF_SYNC_ACCESS_WAIT;
     /* MUTEX_MODIFY_STATE is 1, SEMAPHORE_ and EVENT_MODIFY_STATE are 2. */
-    if (a & (0x3 | GENERIC_ALL | GENERIC_WRITE | MAXIMUM_ALLOWED))
+    if (kind == W32_MUTEX || (a & (0x3 | GENERIC_ALL | GENERIC_WRITE | MAXIMUM_ALLOWED)))
         r |= MMF_SYNC_ACCESS_MODIFY;
     return r;
 }
@@ -127,7 +130,7 @@ static HANDLE open_sync(int type, int kind, DWORD access, BOOL inherit, const ch
         w32_set(ERROR_INVALID_PARAMETER);
         return NULL;
     }
-    unsigned a = sync_access(access);
+    unsigned a = w32_sync_access(kind, access);
     mmf_sync *y;
     int rc = mmf_sync_open(name, type, a ? a : MMF_SYNC_ACCESS_WAIT, &y);
     if (rc == 0 && !a) {
@@ -286,7 +289,7 @@ static mmf_sync *waitable(struct w32_obj *o, int *ok)
     case W32_FILE:
         return NULL;
     }
-    *ok = 0;
+    *ok = 0; /* a mapping: no SYNCHRONIZE right, as Wine reports it */
     return NULL;
 }
 
@@ -316,7 +319,7 @@ DWORD WINAPI WaitForSingleObject(HANDLE h, DWORD ms)
     mmf_sync *y = waitable(o, &ok);
     DWORD r;
     if (!ok) {
-        w32_set(ERROR_INVALID_HANDLE);
+        w32_set(ERROR_ACCESS_DENIED);
         r = WAIT_FAILED;
     } else if (y) {
         r = wait_result(mmf_wait(y, ms));
@@ -330,6 +333,17 @@ DWORD WINAPI WaitForSingleObject(HANDLE h, DWORD ms)
 }
 
 #define MIXED_SLICE_MS 5
+
+/* A native wait result (index into y[]) as Windows reports it: the
+ * handle's own index for wait-any; for wait-all, WAIT_ABANDONED_0 when
+ * some mutex was abandoned (Wine and Windows do not say which). */
+static DWORD all_result(DWORD r, BOOL all, const int *idx)
+{
+    if (all)
+        return (r & WAIT_ABANDONED) ? WAIT_ABANDONED_0 : WAIT_OBJECT_0;
+    return (r & WAIT_ABANDONED) ? WAIT_ABANDONED + (DWORD)idx[r & 0x7F]
+                                : WAIT_OBJECT_0 + (DWORD)idx[r];
+}
 
 DWORD WINAPI WaitForMultipleObjects(DWORD n, const HANDLE *hs, BOOL all, DWORD ms)
 {
@@ -349,7 +363,7 @@ DWORD WINAPI WaitForMultipleObjects(DWORD n, const HANDLE *hs, BOOL all, DWORD m
             goto out;
         mmf_sync *s = waitable(o[i], &ok);
         if (!ok) {
-            w32_set(ERROR_INVALID_HANDLE);
+            w32_set(ERROR_ACCESS_DENIED);
             goto out;
         }
         if (s) {
@@ -361,9 +375,8 @@ DWORD WINAPI WaitForMultipleObjects(DWORD n, const HANDLE *hs, BOOL all, DWORD m
     }
     if (!others) {
         r = wait_result(mmf_wait_multiple(y, ny, all != 0, ms));
-        if (r != WAIT_FAILED && r != WAIT_TIMEOUT && !all)
-            r = (r & WAIT_ABANDONED) ? WAIT_ABANDONED + (DWORD)idx[r & 0x7F]
-                                     : WAIT_OBJECT_0 + (DWORD)idx[r];
+        if (r != WAIT_FAILED && r != WAIT_TIMEOUT)
+            r = all_result(r, all, idx);
         goto out;
     }
     uint64_t deadline = ms == INFINITE ? UINT64_MAX : now_ms() + ms;
@@ -388,8 +401,8 @@ DWORD WINAPI WaitForMultipleObjects(DWORD n, const HANDLE *hs, BOOL all, DWORD m
                              : now >= deadline      ? 0
                                                     : (DWORD)(deadline - now);
                 r = ny ? wait_result(mmf_wait_multiple(y, ny, 1, left)) : WAIT_OBJECT_0;
-                if (r != WAIT_FAILED && r != WAIT_TIMEOUT && (r & WAIT_ABANDONED))
-                    r = WAIT_ABANDONED + (DWORD)idx[r & 0x7F];
+                if (r != WAIT_FAILED && r != WAIT_TIMEOUT)
+                    r = all_result(r, 1, idx);
                 goto out;
             }
         } else {

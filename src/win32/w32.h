@@ -52,6 +52,8 @@ struct w32_process {
     int   reaped;              /* exit status collected */
     DWORD exit_code;           /* valid once reaped */
     int   terminated;          /* TerminateProcess set exit_code */
+    int   exit_fd;             /* the child's 32-bit exit code channel
+                                  (process.c), or -1 */
     pthread_mutex_t lock;
 };
 
@@ -129,7 +131,13 @@ W32_HIDDEN char *w32_path(const char *p);
 W32_HIDDEN void w32_security(const SECURITY_ATTRIBUTES *sa, const char *name,
                              mmf_create_options *o);
 
-/* ---- sync.c, thread ends ---- */
+/* ---- mapping.c ---- */
+/* FILE_MAP_* / SECTION_* rights -> MMF_ACCESS_* (0 when none). */
+W32_HIDDEN unsigned w32_map_access(DWORD access);
+
+/* ---- sync.c ---- */
+/* Win32 rights of a mutex, semaphore or event -> MMF_SYNC_ACCESS_*. */
+W32_HIDDEN unsigned w32_sync_access(int kind, DWORD access);
 W32_HIDDEN void w32_thread_unref(struct w32_thread *t);
 
 #endif /* MMF_W32_H */
