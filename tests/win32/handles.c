@@ -139,6 +139,9 @@ int main(void)
     flags("info_after_set_inherit", m);
     res("set_protect", SetHandleInformation(m, HANDLE_FLAG_PROTECT_FROM_CLOSE, HANDLE_FLAG_PROTECT_FROM_CLOSE));
     flags("info_after_set_protect", m);
+    SetLastError(BADLE);
+    res_err("close_protected", CloseHandle(m));
+    flags("info_after_close_protected", m);
     res("clear_inherit", SetHandleInformation(m, HANDLE_FLAG_INHERIT, 0));
     flags("info_after_clear_inherit", m);
     res("clear_protect", SetHandleInformation(m, HANDLE_FLAG_PROTECT_FROM_CLOSE, 0));

@@ -46,6 +46,9 @@ int main(void)
     SetEvent(ev[0]);
     w("single_infinite_signaled", ev[0], INFINITE);
 
+    w("single_own_process", GetCurrentProcess(), 0);
+    w("single_own_thread", GetCurrentThread(), 0);
+
     /* 2. wait-any */
     wm("any_none_0", 3, ev, FALSE, 0);
     t0 = GetTickCount();
