@@ -243,6 +243,7 @@ typedef struct _FILETIME {
 #define ERROR_MAPPED_ALIGNMENT      1132L
 #define ERROR_USER_MAPPED_FILE      1224L
 #define ERROR_NOT_ALL_ASSIGNED      1300L
+#define ERROR_UNKNOWN_REVISION      1305L
 #define ERROR_PRIVILEGE_NOT_HELD    1314L
 #define ERROR_INVALID_SECURITY_DESCR 1338L
 #define ERROR_NO_SYSTEM_RESOURCES   1450L
@@ -448,8 +449,8 @@ typedef struct _SECURITY_ATTRIBUTES {
 /*
  * InitializeSecurityDescriptor - an absolute descriptor with no owner,
  * group or DACL (objects made with it get the default: owner only).
- * Errors: ERROR_INVALID_PARAMETER (NULL), ERROR_UNKNOWN_REVISION is
- * reported as ERROR_INVALID_PARAMETER (revision other than 1).
+ * Errors: ERROR_NOACCESS (NULL), ERROR_UNKNOWN_REVISION (revision other
+ * than 1).
  */
 MMF_W32API BOOL WINAPI InitializeSecurityDescriptor(PSECURITY_DESCRIPTOR pSecurityDescriptor,
                                                     DWORD dwRevision);
@@ -457,8 +458,8 @@ MMF_W32API BOOL WINAPI InitializeSecurityDescriptor(PSECURITY_DESCRIPTOR pSecuri
  * SetSecurityDescriptorDacl - set the DACL.  A present NULL DACL grants
  * everyone full access: named objects made with it are mode 0666.  Any
  * other DACL is accepted and treated as the default (owner only).
- * Errors: ERROR_INVALID_PARAMETER (NULL descriptor),
- * ERROR_INVALID_SECURITY_DESCR (not initialised).
+ * Errors: ERROR_NOACCESS (NULL descriptor), ERROR_UNKNOWN_REVISION (not
+ * initialised).
  */
 MMF_W32API BOOL WINAPI SetSecurityDescriptorDacl(PSECURITY_DESCRIPTOR pSecurityDescriptor,
                                                  BOOL bDaclPresent, PACL pDacl,

@@ -13,11 +13,11 @@
 BOOL WINAPI InitializeSecurityDescriptor(PSECURITY_DESCRIPTOR p, DWORD rev)
 {
     if (!p) {
-        w32_set(ERROR_INVALID_PARAMETER);
+        w32_set(ERROR_NOACCESS);
         return FALSE;
     }
     if (rev != SECURITY_DESCRIPTOR_REVISION) {
-        w32_set(ERROR_INVALID_PARAMETER);
+        w32_set(ERROR_UNKNOWN_REVISION);
         return FALSE;
     }
     SECURITY_DESCRIPTOR *sd = p;
@@ -31,11 +31,11 @@ BOOL WINAPI SetSecurityDescriptorDacl(PSECURITY_DESCRIPTOR p, BOOL present, PACL
 {
     SECURITY_DESCRIPTOR *sd = p;
     if (!sd) {
-        w32_set(ERROR_INVALID_PARAMETER);
+        w32_set(ERROR_NOACCESS);
         return FALSE;
     }
     if (sd->Revision != SECURITY_DESCRIPTOR_REVISION) {
-        w32_set(ERROR_INVALID_SECURITY_DESCR);
+        w32_set(ERROR_UNKNOWN_REVISION);
         return FALSE;
     }
     sd->Control &= (SECURITY_DESCRIPTOR_CONTROL) ~(SE_DACL_PRESENT | SE_DACL_DEFAULTED);
