@@ -12,7 +12,9 @@
 #
 # Environment: BUILD_DIR (default build: the library is BUILD_DIR/libmmf.a,
 # the programs go to BUILD_DIR/examples/win32), CC (default cc), MINGW_CC
-# (default x86_64-w64-mingw32-gcc), WINE (default wine).  Run `make` first.
+# (default x86_64-w64-mingw32-gcc), WINE (default wine), EXTRA_CFLAGS (added
+# to the native compile and link: e.g. the sanitizer flags of a
+# BUILD_DIR=build/san-address library).  Run `make` first.
 #
 # One line per example (and per Wine run); the last line is
 # "N passed, N failed"; the exit status is 1 when anything failed.
@@ -65,6 +67,7 @@ else
     fi
     native_flags="-std=c11 -Wall -Wextra -Werror -Iinclude/win32 -Iinclude -fshort-wchar"
 fi
+native_flags="$native_flags ${EXTRA_CFLAGS:-}"
 
 # ---------------------------------------------------------------- helpers
 
