@@ -669,10 +669,12 @@ int mmf_sync_dup(mmf_sync *h, unsigned access, mmf_sync **out)
     return rc;
 }
 
-int mmf_sync_set_inheritable(mmf_sync *h, int inheritable, int *fd)
+/* Serializes making handles (non-)inheritable: threads doing it to one
+ * handle at once must make one token, not one each. */
+static pthread_mutex_t inherit_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int set_inheritable_locked(mmf_sync *h, int inheritable, int *fd)
 {
-    if (!state_of(h))
-        return -EBADF;
     if (!inheritable) {
         drop_inherit(h);
         return 0;
@@ -718,14 +720,24 @@ int mmf_sync_set_inheritable(mmf_sync *h, int inheritable, int *fd)
     return 0;
 }
 
+int mmf_sync_set_inheritable(mmf_sync *h, int inheritable, int *fd)
+{
+    if (!state_of(h))
+        return -EBADF;
+    pthread_mutex_lock(&inherit_lock);
+    int rc = set_inheritable_locked(h, inheritable, fd);
+    pthread_mutex_unlock(&inherit_lock);
+    return rc;
+}
+
 int mmf_sync_from_fd_handle(int fd, int *type, mmf_sync **out)
 {
     if (!out)
         return -EINVAL;
     struct sync_desc d;
     ssize_t n = pread(fd, &d, sizeof d, 0);
-    if (n < 0)
-        return errno == EBADF ? -EBADF : -EINVAL;
+    if (n < 0) /* EBADF also for an open descriptor that cannot be read */
+        return errno == EBADF && fcntl(fd, F_GETFD) < 0 ? -EBADF : -EINVAL;
     if ((size_t)n != sizeof d || memcmp(d.magic, sync_desc_magic, sizeof d.magic) != 0 ||
         !reg_type(d.type) || (d.access & ~MMF_SYNC_ACCESS_ALL) || d.data_fd < 0 ||
         d.data_fd == fd || d.lock_fd == fd || (d.named && d.lock_fd < 0) ||

@@ -17,6 +17,12 @@
  *   post N                   mmf_semaphore_release(N)   -> "post RC PREV"
  *   set / reset              mmf_event_set / _reset             -> "set RC"
  *   close                    close the newest handle            -> "close RC"
+ *   inherit FD               mmf_sync_from_fd_handle(FD): a handle inherited
+ *                            through exec (test_sync_handles.c)
+ *                                                   -> "inherit RC TYPE"
+ *   fdcount                  descriptors open in /proc/self/fd  -> "fdcount N"
+ *   execfds                  those of them without FD_CLOEXEC (what an
+ *                            exec would pass on)                -> "execfds N"
  *   hold                     print "ready", then wait for a line (or end of
  *                            file) on stdin
  *   count SECTION MUTEX GATE THREADS ITERS
@@ -37,7 +43,9 @@
  * With no handle, commands that need one answer -EINVAL.  After the last
  * command the process exits 0.  Unknown commands: message on stderr, exit 2.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -71,6 +79,32 @@ static mmf_create_options named(const char *name)
     memset(&o, 0, sizeof o);
     o.name = name;
     return o;
+}
+
+/* Counts the open descriptors (all, or only those an exec would keep),
+ * leaving out the one that reads the directory. */
+static int count_fds(int only_inheritable)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return -errno;
+    int self = dirfd(d), n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        int fd = atoi(e->d_name);
+        if (fd == self)
+            continue;
+        if (only_inheritable) {
+            int fl = fcntl(fd, F_GETFD);
+            if (fl < 0 || (fl & FD_CLOEXEC))
+                continue;
+        }
+        n++;
+    }
+    closedir(d);
+    return n;
 }
 
 static void do_hold(void)
@@ -237,6 +271,18 @@ int main(int argc, char **argv)
         } else if (strcmp(cmd, "close") == 0) {
             rc = top() ? mmf_sync_close(handles[--nhandles]) : -EINVAL;
             printf("%s %d\n", cmd, rc);
+        } else if (strcmp(cmd, "inherit") == 0) {
+            int fd = (int)num(arg(argv, argc, i++));
+            mmf_sync *h = NULL;
+            int type = 0;
+            rc = mmf_sync_from_fd_handle(fd, &type, &h);
+            if (rc == 0)
+                push(h);
+            printf("%s %d %d\n", cmd, rc, type);
+        } else if (strcmp(cmd, "fdcount") == 0) {
+            printf("%s %d\n", cmd, count_fds(0));
+        } else if (strcmp(cmd, "execfds") == 0) {
+            printf("%s %d\n", cmd, count_fds(1));
         } else if (strcmp(cmd, "hold") == 0) {
             do_hold();
         } else if (strcmp(cmd, "count") == 0) {
