@@ -108,6 +108,40 @@ int main(void)
     CloseHandle(c);
     CloseHandle(b);
 
+    /* a named file mapping: a second create with another file gets the first object */
+    {
+        char pa[MAX_PATH], pb[MAX_PATH], nf[200];
+        HANDLE fa, fb, ma, mb;
+        t_path(pa, sizeof pa, "names_a");
+        t_path(pb, sizeof pb, "names_b");
+        t_name(nf, sizeof nf, "Local\\", "filemap");
+        t_make_file(pa, 8192);
+        t_make_file(pb, 100);
+        fa = t_open(pa, GENERIC_READ, OPEN_EXISTING);
+        fb = t_open(pb, GENERIC_READ | GENERIC_WRITE, OPEN_EXISTING);
+        SetLastError(BADLE);
+        ma = CreateFileMappingA(fa, NULL, PAGE_READONLY, 0, 0, nf);
+        res_le("file_named_create", ma != NULL);
+        SetLastError(BADLE);
+        mb = CreateFileMappingA(fb, NULL, PAGE_READONLY, 0, 0, nf);
+        res_le("file_named_existing_other_file", mb != NULL);
+        q = mb ? (unsigned char *)MapViewOfFile(mb, FILE_MAP_READ, 0, 0, 0) : NULL;
+        printf("file_named_existing first_file_data=%d\n", q && t_check_pat(q, 0, 8192));
+        if (q)
+            UnmapViewOfFile(q);
+        SetLastError(BADLE);
+        c = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096, nf);
+        res_le("file_named_existing_as_memory", c != NULL);
+        CloseHandle(c);
+        CloseHandle(mb);
+        CloseHandle(ma);
+        CloseHandle(fa);
+        CloseHandle(fb);
+        printf("file_named_size_untouched=%lu\n", t_file_size(pb));
+        DeleteFileA(pa);
+        DeleteFileA(pb);
+    }
+
     /* 2. case-sensitive names */
     b = open_("open_exact", FILE_MAP_ALL_ACCESS, n1);
     CloseHandle(b);

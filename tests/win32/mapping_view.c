@@ -229,7 +229,51 @@ int main(void)
     }
     CloseHandle(f);
 
-    /* 10. memory-backed: size rounded up to pages, zero-filled */
+    /* 10. a read-only file: PAGE_WRITECOPY mapping, private writes */
+    f = t_open(path, GENERIC_READ, OPEN_EXISTING);
+    m = CreateFileMappingA(f, NULL, PAGE_WRITECOPY, 0, 0, NULL);
+    res("ro_file writecopy_mapping", m != NULL);
+    map_one("ro_file map_write", m, FILE_MAP_WRITE, 0, 0, 0);
+    p = (unsigned char *)MapViewOfFile(m, FILE_MAP_COPY, 0, 0, 0);
+    res("ro_file map_copy", p != NULL);
+    if (p) {
+        unsigned char b = 0;
+        p[2000] = (unsigned char)(t_pat(2000) + 1);
+        q = (unsigned char *)MapViewOfFile(m, FILE_MAP_READ, 0, 0, 0);
+        printf("ro_file copy_written=%d read_view_unchanged=%d\n", p[2000] == (unsigned char)(t_pat(2000) + 1),
+               q && q[2000] == t_pat(2000));
+        SetFilePointer(f, 2000, NULL, FILE_BEGIN);
+        ReadFile(f, &b, 1, &got, NULL);
+        printf("ro_file file_unchanged=%d\n", b == t_pat(2000));
+        if (q)
+            UnmapViewOfFile(q);
+        UnmapViewOfFile(p);
+    }
+    CloseHandle(m);
+
+    /* 11. adjacent views: each is its own allocation */
+    m = CreateFileMappingA(f, NULL, PAGE_READONLY, 0, 0, NULL);
+    p = (unsigned char *)MapViewOfFile(m, FILE_MAP_READ, 0, 0, 0);
+    if (p) {
+        MEMORY_BASIC_INFORMATION mbi;
+        UnmapViewOfFile(p);
+        p = (unsigned char *)MapViewOfFileEx(m, FILE_MAP_READ, 0, 0, 65536, p);
+        q = p ? (unsigned char *)MapViewOfFileEx(m, FILE_MAP_READ, 0, 65536, 65536, p + 65536) : NULL;
+        res("adjacent_views", p && q);
+        if (p && q) {
+            VirtualQuery(p + 4096, &mbi, sizeof mbi);
+            printf("adjacent first region=%lu allocbase_ok=%d\n", UL(mbi.RegionSize), mbi.AllocationBase == p);
+            VirtualQuery(p + 65536, &mbi, sizeof mbi);
+            printf("adjacent second allocbase_ok=%d data=%d\n", mbi.AllocationBase == q, t_check_pat(q, 65536, 100));
+            res("adjacent unmap_first", UnmapViewOfFile(p + 65535));
+            printf("adjacent second_kept=%d\n", t_check_pat(q, 65536, 65536));
+            UnmapViewOfFile(q);
+        }
+    }
+    CloseHandle(m);
+    CloseHandle(f);
+
+    /* 12. memory-backed: size rounded up to pages, zero-filled */
     m = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 0x3452, NULL);
     map_one("anon_0x3452_all", m, FILE_MAP_READ, 0, 0, 0);
     map_one("anon_0x3452_0x4000", m, FILE_MAP_READ, 0, 0, 0x4000);
