@@ -60,6 +60,10 @@ if command -v timeout >/dev/null 2>&1; then to="timeout 120"; else to=""; fi
 if [ "$pkg_mode" = 1 ]; then
     native_flags=$(pkg-config --cflags --libs mmf-win32) || exit 2
     native_flags="-std=c11 -Wall -Wextra -Werror $native_flags"
+    # The programs link the shared library: let them find it when run.
+    libdir=$(pkg-config --variable=libdir mmf-win32)
+    LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    export LD_LIBRARY_PATH
 else
     lib="$BUILD_DIR/libmmf.a"
     if [ ! -f "$lib" ]; then
@@ -82,10 +86,20 @@ result() {
     fi
 }
 
-# need FILE TEXT: TEXT (fixed string) must be in FILE; sets why otherwise
+# why_add TEXT: note one problem (the line shows the first three)
+why_add() {
+    misses=$((misses + 1))
+    if [ "$misses" -le 3 ]; then
+        why="${why:+$why; }$1"
+    elif [ "$misses" = 4 ]; then
+        why="$why; ..."
+    fi
+}
+
+# need FILE TEXT: TEXT (fixed string) must be in FILE
 need() {
     if [ ! -f "$1" ] || ! tr -d '\r' < "$1" | grep -qF -- "$2"; then
-        why="${why:+$why; }missing \"$2\""
+        why_add "missing \"$2\""
     fi
 }
 
@@ -93,14 +107,14 @@ need() {
 need_count() {
     n=$(tr -d '\r' < "$1" | grep -cF -- "$2")
     if [ "$n" -lt "$3" ]; then
-        why="${why:+$why; }\"$2\" $n times, not $3"
+        why_add "\"$2\" $n times, not $3"
     fi
 }
 
 # need_rc RC WANTED LABEL
 need_rc() {
     if [ "$1" != "$2" ]; then
-        why="${why:+$why; }$3 exit code $1, not $2"
+        why_add "$3 exit code $1, not $2"
     fi
 }
 
@@ -151,7 +165,7 @@ check_view_within_file() {
     need "$o" "The value at the file offset 138240 is 34560,"
     need "$o" "Removed fmtest.txt."
     if [ "$1" = native ] && [ -e "$work/fmtest.txt" ]; then
-        why="${why:+$why; }fmtest.txt left behind"
+        why_add "fmtest.txt left behind"
     fi
 }
 
@@ -173,7 +187,7 @@ check_processwalker() {
     need_count "$o" "the view's address is now MEM_FREE" 3
     need "$o" "temporary file is gone"
     if [ "$1" = native ] && ls "$work"/PW*.tmp >/dev/null 2>&1; then
-        why="${why:+$why; }a PW*.tmp file was left behind"
+        why_add "a PW*.tmp file was left behind"
     fi
 }
 
@@ -256,7 +270,7 @@ check_filename_from_handle() {
 # ---------------------------------------------------------------- main
 
 for ex in $examples; do
-    why=""
+    why="" misses=0
     if build_native "$ex"; then
         "check_$ex" native ""
         [ -n "$why" ] && why="$why (output in $out/$ex.out*)"
@@ -271,7 +285,7 @@ if [ "$wine_mode" = 1 ]; then
         echo "check.sh: --wine needs $WINE and $MINGW_CC; skipping the Wine runs" >&2
     else
         for ex in $examples; do
-            why=""
+            why="" misses=0
             if build_wine "$ex"; then
                 "check_$ex" wine ".wine"
                 [ -n "$why" ] && why="$why (output in $out/$ex.wine.out*)"
