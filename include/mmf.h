@@ -79,6 +79,9 @@ enum {
     MMF_EMAPPED      = -10017, /* the file cannot shrink below the end of a
                                   section that maps it
                                   (ERROR_USER_MAPPED_FILE) */
+    MMF_EINPAGE      = -10018, /* a view's page could not be brought in: the
+                                  file was truncated, an I/O error, memory
+                                  ran out (EXCEPTION_IN_PAGE_ERROR) */
 };
 
 /*
@@ -458,8 +461,8 @@ MMF_EXTERN int mmf_wait(mmf_sync *h, uint32_t timeout_ms);
 
 /*
  * mmf_wait_multiple - wait for several objects (WaitForMultipleObjects).
- * @h, @n:     1 to MMF_MAXIMUM_WAIT_OBJECTS handles (no handle twice when
- *             @wait_all).
+ * @h, @n:     1 to MMF_MAXIMUM_WAIT_OBJECTS handles (with @wait_all, no
+ *             object twice, through the same handle or two).
  * @wait_all:  0: return when any one can be acquired: the lowest such index
  *             is acquired and returned (MMF_WAIT_OBJECT_0 + i, or
  *             MMF_WAIT_ABANDONED + i for an abandoned mutex);
@@ -469,7 +472,7 @@ MMF_EXTERN int mmf_wait(mmf_sync *h, uint32_t timeout_ms);
  *             MMF_WAIT_ABANDONED + i when mutex i was abandoned).
  * @timeout_ms: as for mmf_wait().
  * Returns the result above or MMF_WAIT_TIMEOUT.  Errors: -EINVAL (@n out of
- * range, NULL @h, a handle twice with @wait_all); -EBADF (a bad handle);
+ * range, NULL @h, an object twice with @wait_all); -EBADF (a bad handle);
  * -EACCES (a handle without MMF_SYNC_ACCESS_WAIT); -EOVERFLOW.
  * Note: wait-all takes the objects one by one and gives them back when one
  * is missing, so another waiter may briefly see an object taken by a
@@ -707,6 +710,47 @@ MMF_EXTERN int mmf_view_query(const void *addr, mmf_view_info *info);
  */
 MMF_EXTERN int mmf_view_filename(const void *addr, char *buf, size_t size,
                                  size_t *len);
+
+/* ------------------------------------------------------------------ */
+/* Guarded access: in-page errors as error codes                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A view's page fails to come in when its file was truncated under it by a
+ * process outside mmf, on an I/O error, or when a reserve-only section's
+ * memory runs out: Linux sends SIGBUS (Windows raises
+ * EXCEPTION_IN_PAGE_ERROR).  The calls below catch that fault when it hits
+ * the range they guard, in the calling thread, and return MMF_EINPAGE
+ * instead.  A SIGBUS anywhere else goes to the handler installed before
+ * mmf's (or kills the process, if that was the default).  mmf installs its
+ * handler at the first guarded call; a program that installs its own SIGBUS
+ * handler later must chain to mmf's for guarding to keep working.
+ */
+
+/*
+ * mmf_view_read, mmf_view_write - copy between a view and a buffer, with
+ * in-page errors reported instead of raised.
+ * @view_addr: where in a view (the range must lie in one view, in pages
+ *             readable, or writable for a write; copy-on-write pages count
+ *             as writable).
+ * @buf, @len: the other side; @len 0 does nothing.
+ * Errors: MMF_EINPAGE (a page could not be brought in; the bytes before it
+ * were copied); MMF_ENOTVIEW (the range is not inside one view); -EACCES
+ * (a page of the range does not allow the access); -EINVAL (NULL @buf).
+ */
+MMF_EXTERN int mmf_view_read(const void *view_addr, void *buf, size_t len);
+MMF_EXTERN int mmf_view_write(void *view_addr, const void *buf, size_t len);
+
+/*
+ * mmf_guard - run fn(arg), turning an in-page error inside [@addr, @addr +
+ * @len) into MMF_EINPAGE (Windows' __try / __except on
+ * EXCEPTION_IN_PAGE_ERROR).  fn is abandoned at the faulting access: it
+ * must not hold locks or own memory it would free later on that path.
+ * Guards nest; each thread has its own.
+ * Returns fn's return value, or MMF_EINPAGE.  Errors: -EINVAL (NULL @fn,
+ * range wrapping around).
+ */
+MMF_EXTERN int mmf_guard(const void *addr, size_t len, int (*fn)(void *arg), void *arg);
 
 /*
  * mmf_view_count - the number of views currently mapped by this process

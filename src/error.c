@@ -24,6 +24,7 @@ const char *mmf_strerror(int code)
     case MMF_ESQUATTED:     return "registry entry was not made by mmf for this user";
     case MMF_ENOTOWNER:     return "the calling thread does not own the mutex";
     case MMF_ETOOMANYPOSTS: return "the semaphore count would pass its maximum";
+    case MMF_EINPAGE:      return "a page of the view could not be read in (in-page error)";
     case MMF_EMAPPED:      return "a section maps the file beyond that size";
     }
     /* strerror() of an unknown number returns "Unknown error N" from a

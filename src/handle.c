@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -157,10 +158,22 @@ void mmf__handle_drop_inherit(mmf_section *h)
     }
 }
 
+static pthread_mutex_t inherit_lock = PTHREAD_MUTEX_INITIALIZER;
+static int set_inheritable_locked(mmf_section *h, int inheritable, int *fd);
+
 int mmf_section_set_inheritable(mmf_section *h, int inheritable, int *fd)
 {
     if (!mmf__section_of(h))
         return -EBADF;
+    /* One token per handle, even when threads ask at the same moment. */
+    pthread_mutex_lock(&inherit_lock);
+    int rc = set_inheritable_locked(h, inheritable, fd);
+    pthread_mutex_unlock(&inherit_lock);
+    return rc;
+}
+
+static int set_inheritable_locked(mmf_section *h, int inheritable, int *fd)
+{
     if (!inheritable) {
         mmf__handle_drop_inherit(h);
         return 0;
@@ -205,8 +218,8 @@ int mmf_section_from_fd_handle(int fd, mmf_section **out)
         return -EINVAL;
     struct handle_desc d;
     ssize_t n = pread(fd, &d, sizeof d, 0);
-    if (n < 0)
-        return errno == EBADF ? -EBADF : -EINVAL;
+    if (n < 0) /* EBADF also for a descriptor open for writing only */
+        return errno == EBADF && fcntl(fd, F_GETFD) < 0 ? -EBADF : -EINVAL;
     if ((size_t)n != sizeof d || d.data_fd < 0 || d.data_fd == fd || d.lock_fd == fd ||
         (d.named && d.lock_fd < 0))
         return -EINVAL;

@@ -70,6 +70,7 @@ struct mmf_sync {
     int                fd;      /* the state's file (memfd or registry
                                    entry), kept to duplicate and pass on */
     uint64_t           off;     /* where the state page is in fd */
+    uint64_t           dev, ino; /* of fd: which object this is */
     int                inherit[3]; /* inheritable token, data and lock
                                       descriptors, or -1 */
 };
@@ -306,8 +307,10 @@ int mmf_wait_multiple(mmf_sync *const *h, uint32_t n, int wait_all, uint32_t tim
         if (!st[i])
             return err;
         any_mutex |= st[i]->type == MMF_SYNC_MUTEX;
+        /* Windows refuses one object twice in a wait-all (through the same
+         * handle or two): it could never be satisfied as a set. */
         for (uint32_t j = 0; wait_all && j < i; j++)
-            if (h[j] == h[i])
+            if (h[j]->dev == h[i]->dev && h[j]->ino == h[i]->ino && h[j]->off == h[i]->off)
                 return -EINVAL;
     }
     uint64_t deadline = timeout_ms == MMF_INFINITE ? UINT64_MAX
@@ -460,13 +463,15 @@ static int make_handle(int fd, uint64_t off, int type, unsigned access, struct r
         return rc;
     }
     struct sync_state *st = p;
-    if (st->type != (uint32_t)type) { /* a corrupt or foreign entry */
+    struct stat sb;
+    if (st->type != (uint32_t)type || fstat(fd, &sb) < 0) { /* corrupt or foreign */
         munmap(p, len);
         free(h);
         return MMF_ESQUATTED;
     }
     *h = (mmf_sync){ .magic = SYNC_MAGIC, .type = type, .access = access, .st = st,
                      .maplen = len, .ref = ref, .fd = fd, .off = off,
+                     .dev = (uint64_t)sb.st_dev, .ino = (uint64_t)sb.st_ino,
                      .inherit = { -1, -1, -1 } };
     *out = h;
     return 0;
@@ -779,8 +784,5 @@ int mmf_sync_same(mmf_sync *a, mmf_sync *b)
 {
     if (!state_of(a) || !state_of(b))
         return -EBADF;
-    struct stat sa, sb;
-    if (fstat(a->fd, &sa) < 0 || fstat(b->fd, &sb) < 0)
-        return -errno;
-    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino && a->off == b->off;
+    return a->dev == b->dev && a->ino == b->ino && a->off == b->off;
 }

@@ -288,6 +288,31 @@ Test(waitmany_args, bad_handle_is_ebadf_and_consumes_nothing)
     assert_registry_empty();
 }
 
+Test(waitmany_args, same_object_through_two_handles)
+{
+    registry_private(0755);
+    mmf_create_options o = { .name = "Local\\wm-same" };
+    mmf_sync *e, *e2, *d, *other;
+    assert_rc(mmf_event_create(1, 1, &o, &e), 0);
+    assert_rc(mmf_sync_open("Local\\wm-same", MMF_SYNC_EVENT, MMF_SYNC_ACCESS_ALL, &e2), 0);
+    assert_rc(mmf_sync_dup(e, 0, &d), 0);
+    assert_rc(mmf_event_create(1, 1, NULL, &other), 0);
+    /* Windows refuses one object twice in a wait-all, however reached. */
+    mmf_sync *opened[2] = { e, e2 }, *dupd[3] = { other, d, e }, *fine[2] = { e, other };
+    assert_wm(opened, 2, 1, 0, -EINVAL);
+    assert_wm(dupd, 3, 1, MMF_INFINITE, -EINVAL);
+    assert_wm(fine, 2, 1, 0, MMF_WAIT_OBJECT_0);
+    /* wait-any may name an object twice */
+    assert_wm(opened, 2, 0, 0, MMF_WAIT_OBJECT_0);
+    assert_rc(mmf_sync_same(e, e2), 1);
+    assert_rc(mmf_sync_same(e, other), 0);
+    sclose(e);
+    sclose(e2);
+    sclose(d);
+    sclose(other);
+    assert_registry_empty();
+}
+
 Test(waitmany_args, same_handle_twice)
 {
     registry_private(0755);
