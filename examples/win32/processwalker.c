@@ -129,7 +129,10 @@ static BOOL open_file(struct mmfile *m)
         return m->file != INVALID_HANDLE_VALUE;
     }
     case PAGEFILE:
-        m->file = INVALID_HANDLE_VALUE; /* "the system pagefile" */
+        /* "The system pagefile".  The 32-bit original wrote (HANDLE)0xffffffff;
+         * with 64-bit handles that is just a bad handle (ERROR_INVALID_HANDLE
+         * on Windows, Wine and the layer alike): INVALID_HANDLE_VALUE is -1. */
+        m->file = INVALID_HANDLE_VALUE;
         m->writable = TRUE;
         return TRUE;
     }
