@@ -31,6 +31,27 @@ static int child(int argc, char **argv)
         DWORD n = GetEnvironmentVariableA("MMFT_PROC_VAR", v, sizeof v);
         return n == 5 && strcmp(v, "hello") == 0 ? 0 : 1;
     }
+    if (strcmp(mode, "envblock") == 0) {
+        char v[64];
+        DWORD n = GetEnvironmentVariableA("MMFT_ONLY", v, sizeof v);
+        int code = 0;
+        if (n == 3 && strcmp(v, "yes") == 0)
+            code |= 1;
+        if (GetEnvironmentVariableA("MMFT_PROC_VAR", v, sizeof v) == 0)
+            code |= 2;
+        return code;
+    }
+    if (strcmp(mode, "cwd") == 0) {
+        /* a relative name resolves in lpCurrentDirectory */
+        HANDLE f = CreateFileA(argv[3], GENERIC_READ, T_SHARE_ALL, NULL, OPEN_EXISTING, 0, NULL);
+        char b[8] = { 0 };
+        DWORD got = 0;
+        if (f == INVALID_HANDLE_VALUE)
+            return 50 + (int)GetLastError();
+        ReadFile(f, b, 5, &got, NULL);
+        CloseHandle(f);
+        return strcmp(b, "inCWD") == 0 ? 0 : 1;
+    }
     if (strcmp(mode, "wait") == 0) {
         HANDLE e = OpenEventA(SYNCHRONIZE, FALSE, argv[3]);
         if (!e)
@@ -110,7 +131,34 @@ int main(int argc, char **argv)
     res("spawn_env", t_spawn("child env", FALSE, &pi));
     printf("env code=%lu\n", UL(t_join(&pi)));
 
-    /* 5. CreateProcessW */
+    /* 5. lpEnvironment and lpCurrentDirectory */
+    {
+        char self[MAX_PATH], cmd[MAX_PATH + 400], dir[MAX_PATH], rel[100], full[MAX_PATH + 100];
+        static char env[] = "MMFT_ONLY=yes\0PATH=/usr/bin:/bin\0";
+        STARTUPINFOA si;
+        HANDLE f;
+        DWORD got;
+        GetModuleFileNameA(NULL, self, MAX_PATH);
+        ZeroMemory(&si, sizeof si);
+        si.cb = sizeof si;
+        snprintf(cmd, sizeof cmd, "\"%s\" child envblock", self);
+        fflush(stdout);
+        res("spawn_envblock", CreateProcessA(NULL, cmd, NULL, NULL, FALSE, 0, env, NULL, &si, &pi));
+        printf("envblock code=%lu\n", UL(t_join(&pi)));
+        GetTempPathA(MAX_PATH, dir);
+        snprintf(rel, sizeof rel, "mmft_%lu_cwd.dat", UL(GetCurrentProcessId()));
+        snprintf(full, sizeof full, "%s%s", dir, rel);
+        f = t_open(full, GENERIC_WRITE, CREATE_ALWAYS);
+        WriteFile(f, "inCWD", 5, &got, NULL);
+        CloseHandle(f);
+        snprintf(cmd, sizeof cmd, "\"%s\" child cwd %s", self, rel);
+        fflush(stdout);
+        res("spawn_cwd", CreateProcessA(NULL, cmd, NULL, NULL, FALSE, 0, NULL, dir, &si, &pi));
+        printf("cwd code=%lu\n", UL(t_join(&pi)));
+        DeleteFileA(full);
+    }
+
+    /* 6. CreateProcessW */
     {
         WCHAR self[MAX_PATH], cmd[MAX_PATH + 64];
         STARTUPINFOW si;
@@ -132,7 +180,7 @@ int main(int argc, char **argv)
         printf("spawn_w code=%lu\n", UL(t_join(&pi)));
     }
 
-    /* 6. errors */
+    /* 7. errors */
     {
         STARTUPINFOA si;
         char cmd[] = "mmft_no_such_program_xyz.exe arg";

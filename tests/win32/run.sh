@@ -42,6 +42,11 @@ for src in "$here"/*.c; do
         fi
         fail=$((fail + 1)); continue
     fi
+    if [ -s "$work/$n.cc" ]; then
+        echo "FAIL $n (build warnings: the programs must build warning-free)"
+        head -15 "$work/$n.cc" | sed 's/^/    /'
+        fail=$((fail + 1)); continue
+    fi
     (cd "$work" && timeout 60 "./$n" </dev/null >"$work/$n.out" 2>"$work/$n.err")
     rc=$?
     if diff -u "$exp" "$work/$n.out" >"$work/$n.diff" && [ $rc -eq 0 ]; then
