@@ -59,6 +59,42 @@ static int child(char **argv)
     return code;
 }
 
+/* child sync <mutex> <semaphore> <event> <parent process> <mapping> <opened parent>:
+ * inherited synchronization objects and a process handle; then hands the
+ * mapping on to a grandchild. */
+static int child_sync(char **argv)
+{
+    HANDLE mx = t_unhex(argv[2]), sem = t_unhex(argv[3]), ev = t_unhex(argv[4]);
+    HANDLE parent = t_unhex(argv[5]), map = t_unhex(argv[6]), opened = t_unhex(argv[7]);
+    PROCESS_INFORMATION pi;
+    char args[200], hm[32];
+    int code = 0;
+    if (WaitForSingleObject(parent, 0) == WAIT_TIMEOUT)
+        code |= 1;                                  /* parent still running */
+    if (WaitForSingleObject(opened, 0) == WAIT_TIMEOUT)
+        code |= 32;                                 /* OpenProcess(bInheritHandle) */
+    if (WaitForSingleObject(ev, 5000) == WAIT_OBJECT_0)
+        code |= 2;                                  /* parent's SetEvent arrived */
+    if (ReleaseSemaphore(sem, 2, NULL))
+        code |= 4;
+    if (WaitForSingleObject(mx, 5000) == WAIT_OBJECT_0)
+        code |= 8;                                  /* taken, never released */
+    t_hex(hm, sizeof hm, map);
+    snprintf(args, sizeof args, "child grand %s", hm);
+    if (t_spawn(args, TRUE, &pi) && t_join(&pi) == 0)
+        code |= 16;                                 /* grandchild used it */
+    return code;
+}
+
+static int child_grand(char **argv)
+{
+    char *p = (char *)MapViewOfFile(t_unhex(argv[2]), FILE_MAP_WRITE, 0, 0, 0);
+    if (!p)
+        return 1;
+    strcpy(p + 200, "from grandchild");
+    return 0;
+}
+
 static void report(const char *tag, DWORD code)
 {
     size_t i;
@@ -76,6 +112,10 @@ int main(int argc, char **argv)
     PROCESS_INFORMATION pi;
     DWORD code, fl;
 
+    if (argc >= 9 && strcmp(argv[1], "child") == 0 && strcmp(argv[2], "sync") == 0)
+        return child_sync(argv + 1);
+    if (argc >= 4 && strcmp(argv[1], "child") == 0 && strcmp(argv[2], "grand") == 0)
+        return child_grand(argv + 1);
     if (argc >= 9 && strcmp(argv[1], "child") == 0)
         return child(argv);
     t_init();
@@ -137,6 +177,44 @@ int main(int argc, char **argv)
     printf("no_inherit parent_view_untouched=%d\n", p[100] == 0);
     printf("no_inherit event_wait=%lu\n", UL(WaitForSingleObject(ev, 0)));
     printf("no_inherit file_size=%lu\n", UL(GetFileSize(f, NULL)));
+
+    /* 3. inherited synchronization objects, a process handle, a grandchild */
+    {
+        HANDLE mx = CreateMutexA(&sa, FALSE, NULL);
+        HANDLE sem = CreateSemaphoreA(&sa, 0, 5, NULL);
+        HANDLE aev = CreateEventA(&sa, FALSE, FALSE, NULL);
+        HANDLE me = NULL, op2 = OpenProcess(SYNCHRONIZE, TRUE, GetCurrentProcessId());
+        char s1[32], s2[32], s3[32], s4[32], s5[32];
+        int n = 0;
+        res("dup_own_process_inheritable", DuplicateHandle(GetCurrentProcess(), GetCurrentProcess(),
+                                                           GetCurrentProcess(), &me, 0, TRUE,
+                                                           DUPLICATE_SAME_ACCESS));
+        t_hex(s1, sizeof s1, mx);
+        t_hex(s2, sizeof s2, sem);
+        t_hex(s3, sizeof s3, aev);
+        t_hex(s4, sizeof s4, me);
+        t_hex(s5, sizeof s5, op2);
+        res("open_own_process_inheritable", op2 != NULL);
+        snprintf(args, sizeof args, "child sync %s %s %s %s %s %s", s1, s2, s3, s4, h1, s5);
+        p[200] = 0;
+        SetEvent(aev);
+        res("spawn_sync", t_spawn(args, TRUE, &pi));
+        code = t_join(&pi);
+        printf("sync parent_alive=%d opened_parent_alive=%d event=%d semaphore=%d mutex=%d grandchild=%d\n",
+               code & 1 ? 1 : 0, code & 32 ? 1 : 0, code & 2 ? 1 : 0, code & 4 ? 1 : 0, code & 8 ? 1 : 0,
+               code & 16 ? 1 : 0);
+        while (n < 10 && WaitForSingleObject(sem, 0) == WAIT_OBJECT_0)
+            n++;
+        printf("sync semaphore_count=%d event_consumed=%lu\n", n, UL(WaitForSingleObject(aev, 0)));
+        printf("sync mutex_abandoned=%lu\n", UL(WaitForSingleObject(mx, 5000)));
+        ReleaseMutex(mx);
+        printf("sync grandchild_write=%d\n", strcmp(p + 200, "from grandchild") == 0);
+        CloseHandle(mx);
+        CloseHandle(sem);
+        CloseHandle(aev);
+        CloseHandle(me);
+        CloseHandle(op2);
+    }
 
     UnmapViewOfFile(p);
     CloseHandle(inh);
