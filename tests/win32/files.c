@@ -165,6 +165,41 @@ int main(void)
     SetLastError(BADLE);
     res_err("getfilesizeex_closed", GetFileSizeEx(r, &li));
 
+    /* duplicated file handles share the file pointer */
+    {
+        HANDLE a = t_open(path, GENERIC_READ | GENERIC_WRITE, OPEN_EXISTING), b2 = NULL;
+        res("dup_file", DuplicateHandle(GetCurrentProcess(), a, GetCurrentProcess(), &b2, 0, FALSE,
+                                        DUPLICATE_SAME_ACCESS));
+        SetFilePointer(a, 3, NULL, FILE_BEGIN);
+        printf("dup_file shared_pointer=%lu\n", UL(SetFilePointer(b2, 0, NULL, FILE_CURRENT)));
+        CloseHandle(a);
+        memset(buf, 0, sizeof buf);
+        res("dup_file read_after_source_closed", ReadFile(b2, buf, 2, &got, NULL) && got == 2);
+        printf("dup_file data=%.2s\n", buf);
+        CloseHandle(b2);
+    }
+    /* a directory is not opened as a file */
+    {
+        char d[MAX_PATH];
+        GetTempPathA(MAX_PATH, d);
+        SetLastError(BADLE);
+        h = t_open(d, GENERIC_READ, OPEN_EXISTING);
+        res_err("open_directory", h != INVALID_HANDLE_VALUE);
+        if (h != INVALID_HANDLE_VALUE)
+            CloseHandle(h);
+    }
+    /* FILE_FLAG_DELETE_ON_CLOSE: gone with the last handle */
+    SetLastError(BADLE);
+    h = CreateFileA(path2, GENERIC_READ | GENERIC_WRITE, T_SHARE_ALL, NULL, CREATE_ALWAYS,
+                    FILE_FLAG_DELETE_ON_CLOSE, NULL);
+    res_le("delete_on_close_create", h != INVALID_HANDLE_VALUE);
+    WriteFile(h, "tmp", 3, &got, NULL);
+    printf("delete_on_close exists_while_open=%d\n", GetFileAttributesA(path2) != INVALID_FILE_ATTRIBUTES);
+    CloseHandle(h);
+    SetLastError(BADLE);
+    n = GetFileAttributesA(path2);
+    printf("delete_on_close gone_after_close=%d err=%lu\n", n == INVALID_FILE_ATTRIBUTES, ERR());
+
     /* 3. attributes */
     n = GetFileAttributesA(path);
     printf("attr_file valid=%d dir=%d\n", n != INVALID_FILE_ATTRIBUTES, (n & FILE_ATTRIBUTE_DIRECTORY) != 0);

@@ -107,6 +107,28 @@ int main(void)
     SetLastError(BADLE);
     res_err("exit_code_closed_handle", GetExitCodeThread(t, &code));
 
+    /* a duplicated thread handle is waitable too; GetCurrentThread duplicates to a real handle */
+    ResetEvent(g_go);
+    t = CreateThread(NULL, 0, wait_go, NULL, 0, NULL);
+    {
+        HANDLE d = NULL, self = NULL;
+        res("dup_thread", DuplicateHandle(GetCurrentProcess(), t, GetCurrentProcess(), &d, 0, FALSE,
+                                          DUPLICATE_SAME_ACCESS));
+        printf("dup_thread running: %lu\n", UL(WaitForSingleObject(d, 0)));
+        SetEvent(g_go);
+        printf("dup_thread ended: %lu\n", UL(WaitForSingleObject(d, 5000)));
+        GetExitCodeThread(d, &code);
+        printf("dup_thread exit_code=%lu\n", UL(code));
+        CloseHandle(d);
+        res("dup_current_thread", DuplicateHandle(GetCurrentProcess(), GetCurrentThread(), GetCurrentProcess(),
+                                                  &self, 0, FALSE, DUPLICATE_SAME_ACCESS));
+        printf("dup_current_thread wait0: %lu\n", UL(WaitForSingleObject(self, 0)));
+        GetExitCodeThread(self, &code);
+        printf("dup_current_thread exit_code=%lu\n", UL(code));
+        CloseHandle(self);
+    }
+    CloseHandle(t);
+
     /* 3. the last error is per thread */
     SetLastError(5);
     t = CreateThread(NULL, 0, last_error_thread, NULL, 0, NULL);
