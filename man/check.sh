@@ -8,6 +8,8 @@
 #     (MMF_E*, -E*) appears in that function's page;
 #   - every function page has NAME, SYNOPSIS, DESCRIPTION, RETURN VALUE,
 #     ERRORS and SEE ALSO sections;
+#   - every complete example program (an .EX block with main()) compiles
+#     with -Wall -Werror against the header (skipped without a C compiler);
 #   - every page renders with no warning: groff -man -ww -z, and (when
 #     man-db is installed) MANWIDTH=80 man --warnings -l.
 #
@@ -148,6 +150,36 @@ for page in "$here"/man1/*.1 "$here"/man3/*.3 "$here"/man7/*.7; do
     fi
     ok
 done
+
+# ---- every complete example program (an .EX block with main) compiles ----
+cc=${CC:-cc}
+if command -v "$cc" >/dev/null 2>&1; then
+    incdir=$(cd "$(dirname "$header")" && pwd)
+    for page in "$here"/man3/*.3 "$here"/man7/*.7; do
+        [ -f "$page" ] || continue
+        grep -q '^\.so' "$page" && continue
+        rel=${page#$here/}
+        rm -f "$tmp"/ex.*
+        awk -v dir="$tmp" '
+            /^\.EX/ { on = 1; n++; next }
+            /^\.EE/ { on = 0; next }
+            on      { print > (dir "/ex." n ".c") }
+        ' "$page"
+        for ex in "$tmp"/ex.*.c; do
+            [ -f "$ex" ] || continue
+            grep -q '^main(\|[ *]main(' "$ex" || continue
+            # roff escapes back to C: \e \- \(aq \&
+            sed -e 's/\\e/\\/g' -e 's/\\-/-/g' -e "s/\\\\(aq/'/g" -e 's/\\&//g' \
+                "$ex" > "$ex.c"
+            n=${ex#$tmp/ex.}; n=${n%.c}
+            if out=$("$cc" -std=gnu11 -Wall -Werror -fsyntax-only -I"$incdir" "$ex.c" 2>&1); then
+                ok
+            else
+                bad "$rel: example $n does not compile: $(printf '%s' "$out" | grep -m 1 'error' | sed 's/^[^:]*://')"
+            fi
+        done
+    done
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
