@@ -97,6 +97,19 @@ int main(void)
     UnmapViewOfFile(pa);
     CloseHandle(ma);
 
+    /* an address in the program image names the program */
+    {
+        static const char marker[] = "image data";
+        char self[MAX_PATH];
+        GetModuleFileNameA(NULL, self, MAX_PATH);
+        SetLastError(BADLE);
+        n = GetMappedFileNameA(GetCurrentProcess(), (LPVOID)marker, buf, sizeof buf);
+        if (n)
+            printf("a_image_address: basename_is_program=%d\n", _stricmp(t_basename(buf), t_basename(self)) == 0);
+        else
+            printf("a_image_address: 0 err=%lu\n", ERR());
+    }
+
     /* after unmapping and closing the handles */
     CloseHandle(m);
     CloseHandle(f);

@@ -87,6 +87,32 @@ int main(void)
     try_map("existing_readonly map_read", b, FILE_MAP_READ);
     try_map("existing_readonly map_write", b, FILE_MAP_WRITE);
     CloseHandle(b);
+    /* opening with every right: the protection still caps the views */
+    {
+        char nro[200];
+        HANDLE r1, r2;
+        t_name(nro, sizeof nro, "Local\\", "ro");
+        r1 = create("create_readonly_named", nro, PAGE_READONLY, 4096);
+        r2 = open_("open_readonly_all_access", FILE_MAP_ALL_ACCESS, nro);
+        try_map("readonly_all_access map_write", r2, FILE_MAP_WRITE);
+        try_map("readonly_all_access map_read", r2, FILE_MAP_READ);
+        CloseHandle(r2);
+        CloseHandle(r1);
+    }
+    /* an inheritable handle to an existing object */
+    {
+        SECURITY_ATTRIBUTES sa;
+        DWORD fl = 0;
+        sa.nLength = sizeof sa;
+        sa.lpSecurityDescriptor = NULL;
+        sa.bInheritHandle = TRUE;
+        SetLastError(BADLE);
+        b = CreateFileMappingA(INVALID_HANDLE_VALUE, &sa, PAGE_READWRITE, 0, 8192, n1);
+        res_le("create_existing_inheritable", b != NULL);
+        GetHandleInformation(b, &fl);
+        printf("create_existing_inheritable flags=%lu\n", UL(fl));
+        CloseHandle(b);
+    }
     /* W forms on the same name */
     SetLastError(BADLE);
     b = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 8192, w1);
@@ -224,6 +250,7 @@ int main(void)
     CloseHandle(b);
     b = open_("open_all", FILE_MAP_ALL_ACCESS, n1);
     try_map("h_all map_write", b, FILE_MAP_WRITE);
+    try_map("h_all map_exec", b, FILE_MAP_EXECUTE | FILE_MAP_READ);
     CloseHandle(b);
     /* PAGE_READWRITE (4) passed by mistake is FILE_MAP_READ */
     b = open_("open_page_readwrite_value", PAGE_READWRITE, n1);

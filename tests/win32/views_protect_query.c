@@ -165,6 +165,29 @@ int main(void)
         UnmapViewOfFile(p);
     CloseHandle(ma);
 
+    /* SEC_NOCACHE shows in the protection */
+    ma = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE | SEC_COMMIT | SEC_NOCACHE, 0, 65536, NULL);
+    p = (unsigned char *)MapViewOfFile(ma, FILE_MAP_WRITE, 0, 0, 0);
+    query("q_anon_nocache", p, p);
+    if (p)
+        UnmapViewOfFile(p);
+    CloseHandle(ma);
+
+    /* other memory: the program image, the heap, the stack */
+    {
+        static const char marker[] = "image data";
+        MEMORY_BASIC_INFORMATION mbi;
+        char *heap = (char *)malloc(100000);
+        int local = 0;
+        VirtualQuery(marker, &mbi, sizeof mbi);
+        printf("q_image: state=0x%lx type=0x%lx\n", UL(mbi.State), UL(mbi.Type));
+        VirtualQuery(heap, &mbi, sizeof mbi);
+        printf("q_heap: state=0x%lx type=0x%lx\n", UL(mbi.State), UL(mbi.Type));
+        VirtualQuery(&local, &mbi, sizeof mbi);
+        printf("q_stack_type: state=0x%lx type=0x%lx\n", UL(mbi.State), UL(mbi.Type));
+        free(heap);
+    }
+
     /* 7. VirtualQuery argument errors */
     {
         MEMORY_BASIC_INFORMATION mbi;
