@@ -25,6 +25,15 @@ static int child(char **argv)
             Sleep(30000);
         return 3;   /* ends owning the mutex */
     }
+    if (strcmp(mode, "release") == 0) {
+        /* argv: child release <mutex>: not the owner */
+        mx = OpenMutexA(SYNCHRONIZE | MUTEX_MODIFY_STATE, FALSE, argv[3]);
+        if (!mx)
+            return 90;
+        if (ReleaseMutex(mx))
+            return 0;
+        return (int)GetLastError();
+    }
     if (strcmp(mode, "sem") == 0) {
         /* argv: child sem <semaphore>: post 2, then wait for one back */
         LONG prev = -1;
@@ -83,6 +92,13 @@ int main(int argc, char **argv)
     res("take next release", ReleaseMutex(mx));
     SetLastError(BADLE);
     res_err("take release_not_owner", ReleaseMutex(mx));
+
+    /* a process that does not own it cannot release it */
+    WaitForSingleObject(mx, 0);
+    snprintf(args, sizeof args, "child release %s", mname);
+    t_spawn(args, FALSE, &pi);
+    printf("foreign_release child_err=%lu\n", UL(t_join(&pi)));
+    res("foreign_release still_ours", ReleaseMutex(mx));
 
     /* 2. the owner is killed */
     snprintf(args, sizeof args, "child take_hang %s %s", mname, rname);

@@ -124,6 +124,25 @@ int main(int argc, char **argv)
     (void)r;
     t_join(&pi);
 
+    /* waits on several processes: the first to end, then all */
+    {
+        PROCESS_INFORMATION a, b;
+        HANDLE hs[2];
+        t_name(ename, sizeof ename, "Local\\", "go2");
+        ev = CreateEventA(NULL, TRUE, FALSE, ename);
+        snprintf(args, sizeof args, "child wait %s", ename);
+        t_spawn(args, FALSE, &a);
+        t_spawn("child exit 3", FALSE, &b);
+        hs[0] = a.hProcess;
+        hs[1] = b.hProcess;
+        printf("multi any: %lu\n", UL(WaitForMultipleObjects(2, hs, FALSE, 20000)));
+        printf("multi all_while_one_runs: %lu\n", UL(WaitForMultipleObjects(2, hs, TRUE, 100)));
+        SetEvent(ev);
+        printf("multi all: %lu\n", UL(WaitForMultipleObjects(2, hs, TRUE, 20000)));
+        printf("multi codes=%lu,%lu\n", UL(t_join(&a)), UL(t_join(&b)));
+        CloseHandle(ev);
+    }
+
     /* 4. argv rules, environment */
     res("spawn_argv", t_spawn("child argv \"a b\" c\\\"d \"\" e\\\\f", FALSE, &pi));
     printf("argv code=%lu\n", UL(t_join(&pi)));

@@ -90,6 +90,13 @@ int main(void)
     hopen("mutex_open", b);
     w("mutex_open wait", b);
     res("mutex_release_via_other_handle", ReleaseMutex(a));
+    /* recursion counts per object, whichever handle is used */
+    w("mutex_recursive_a", a);
+    w("mutex_recursive_b", b);
+    res("mutex_recursive release_b", ReleaseMutex(b));
+    res("mutex_recursive release_a", ReleaseMutex(a));
+    SetLastError(BADLE);
+    res_err("mutex_recursive release_extra", ReleaseMutex(b));
     CloseHandle(b);
     SetLastError(BADLE);
     b = OpenMutexA(SYNCHRONIZE, FALSE, nmup);
