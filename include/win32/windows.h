@@ -248,6 +248,7 @@ typedef struct _FILETIME {
 #define ERROR_INVALID_SECURITY_DESCR 1338L
 #define ERROR_NO_SYSTEM_RESOURCES   1450L
 #define ERROR_COMMITMENT_LIMIT      1455L
+#define ERROR_INVALID_USER_BUFFER   1784L
 #define ERROR_TIMEOUT               1460L
 
 /* ------------------------------------------------------------------ */
@@ -701,8 +702,9 @@ MMF_W32API HANDLE WINAPI CreateFileW(LPCWSTR lpFileName, DWORD dwDesiredAccess, 
                                      HANDLE hTemplateFile);
 /* ReadFile / WriteFile - synchronous I/O at the file pointer (lpOverlapped
  * gives an offset instead).  Errors: ERROR_INVALID_HANDLE,
- * ERROR_ACCESS_DENIED (handle not opened for it), ERROR_DISK_FULL,
- * ERROR_INVALID_USER_BUFFER as ERROR_NOACCESS (NULL buffer). */
+ * ERROR_ACCESS_DENIED (handle not opened for it), ERROR_DISK_FULL, a NULL
+ * buffer: ERROR_NOACCESS (ReadFile) / ERROR_INVALID_USER_BUFFER (WriteFile),
+ * as Wine; ReadFile past the end with an OVERLAPPED: ERROR_HANDLE_EOF. */
 MMF_W32API BOOL WINAPI ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
                                 LPDWORD lpNumberOfBytesRead, LPOVERLAPPED lpOverlapped);
 MMF_W32API BOOL WINAPI WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,

@@ -29,9 +29,6 @@
 
 #include "w32.h"
 
-#ifndef ERROR_INVALID_USER_BUFFER
-#define ERROR_INVALID_USER_BUFFER 1784L /* WriteFile from a NULL buffer (Wine) */
-#endif
 #define W32_STATUS_SUCCESS     0x00000000u
 #define W32_STATUS_END_OF_FILE 0xC0000011u
 
