@@ -126,6 +126,10 @@ install: $(LIB_A) $(LIB_SO) $(BUILD)/mmf
 	install -m 644 include/mmf.h $(DESTDIR)$(PREFIX)/include/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' mmf.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/mmf.pc
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 644 man/man1/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 man/man3/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+	install -m 644 man/man7/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
 	install -d $(DESTDIR)$(PREFIX)/include/mmf-win32
 	install -m 644 include/win32/windows.h include/win32/psapi.h $(DESTDIR)$(PREFIX)/include/mmf-win32/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' mmf-win32.pc.in \
@@ -136,6 +140,7 @@ uninstall:
 	      $(DESTDIR)$(PREFIX)/include/mmf.h $(DESTDIR)$(PREFIX)/lib/pkgconfig/mmf.pc \
 	      $(DESTDIR)$(PREFIX)/lib/pkgconfig/mmf-win32.pc
 	rm -rf $(DESTDIR)$(PREFIX)/include/mmf-win32
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/,$(patsubst man/%,%,$(wildcard man/man1/*.1 man/man3/*.3 man/man7/*.7)))
 
 clean:
 	rm -rf build
