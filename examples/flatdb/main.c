@@ -54,6 +54,7 @@ static void usage(void)
     exit(2);
 }
 
+__attribute__((noreturn, format(printf, 1, 2)))
 static void die(const char *fmt, ...)
 {
     va_list ap;
@@ -245,6 +246,11 @@ static int cmd_create(int argc, char **argv, int sparse, uint64_t size)
             die("--size is smaller than one record");
         n = (size - FLATDB_HEADER_SIZE) / r;
     }
+    if (n == 0)
+        die("a database has at least one record");
+    if (r < FLATDB_MIN_RECORD || r > FLATDB_MAX_RECORD)
+        die("a record is %u to %u bytes (4 of them the checksum)", FLATDB_MIN_RECORD,
+            FLATDB_MAX_RECORD);
     do_create(argv[0], n, (uint32_t)r, sparse, 0);
     return 0;
 }
@@ -281,6 +287,10 @@ static int cmd_get(int argc, char **argv)
     if (!buf)
         die("out of memory");
     int rc = flatdb_get(db, i, buf, in.payload_size);
+    if (rc < 0) {
+        free(buf);
+        flatdb_close(db);
+    }
     if (rc == -ERANGE)
         die("get %s %s: record number out of range (the database has %s records: 0 to %s)",
             argv[0], argv[1], commas(in.count), commas(in.count - 1));
@@ -741,7 +751,10 @@ static int do_share(const char *file, const char *indent)
     if (!buf)
         die("out of memory");
     rc = flatdb_get(db, i + 1, buf, in.payload_size);
-    check(rc, "get", file);
+    if (rc < 0) {
+        free(buf);
+        die("get %s: %s", file, flatdb_strerror(rc));
+    }
     printf("%sparent %-7d woke on the event after %.1f ms, record %s: \"", indent,
            (int)getpid(), t * 1e3, commas(i + 1));
     print_payload(stdout, buf, in.payload_size);
