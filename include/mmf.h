@@ -679,7 +679,11 @@ typedef struct mmf_view_info {
     uint64_t region_size;     /* bytes from region_base to the end of the run
                                  of pages with the same protection (never past
                                  the end of the view) */
-    unsigned protection;      /* current protection of that region */
+    unsigned protection;      /* current protection of that region; a
+                                 copy-on-write page already written is
+                                 private and reported writable
+                                 (MMF_PAGE_READWRITE or _EXECUTE_READWRITE),
+                                 as Windows reports it */
     void    *view_base;       /* the view's base address */
     uint64_t view_size;       /* the view's size, rounded up to pages */
     unsigned view_protection; /* the protection the view was mapped with */
@@ -687,6 +691,7 @@ typedef struct mmf_view_info {
     uint64_t section_id;      /* the id of the section (mmf_section_query) */
     uint64_t section_size;    /* the section's size */
     int      file_backed;     /* 1 if the section is backed by a file */
+    unsigned section_flags;   /* the section's MMF_SEC_* flags */
 } mmf_view_info;
 
 /*

@@ -6,6 +6,7 @@
  * allows for UnmapViewOfFile and VirtualQuery.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <limits.h>
 #include <stdio.h>
@@ -380,6 +381,46 @@ out:
     return rc;
 }
 
+/*
+ * Copy-on-write pages that have been written are private now, and Windows
+ * reports them PAGE_READWRITE (PAGE_EXECUTE_READWRITE), each run of them a
+ * region of its own.  Which pages those are, the kernel tells in
+ * /proc/self/pagemap: a present (or swapped) page that is not a file page
+ * is an anonymous copy.  (Opened per call, not cached: a descriptor opened
+ * before a fork would describe the parent.)  Returns how many pages from
+ * `addr` (at most `n`) share the first page's state, and that state in
+ * *written; on any failure, all n pages, unwritten.
+ */
+static uint64_t cow_run(uintptr_t addr, uint64_t n, uint64_t page, int *written)
+{
+    *written = 0;
+    int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return n;
+    uint64_t ent[512], done = 0;
+    int first = -1;
+    while (done < n) {
+        uint64_t k = n - done < 512 ? n - done : 512;
+        ssize_t r = pread(fd, ent, k * 8, (off_t)((addr / page + done) * 8));
+        if (r <= 0)
+            break;
+        k = (uint64_t)r / 8;
+        for (uint64_t i = 0; i < k; i++) {
+            int in = (ent[i] >> 63 & 1) || (ent[i] >> 62 & 1);
+            int w = in && !(ent[i] >> 61 & 1);
+            if (first < 0)
+                first = *written = w;
+            else if (w != first) {
+                close(fd);
+                return done + i;
+            }
+        }
+        done += k;
+    }
+    close(fd);
+    return done ? done : n;
+}
+
 int mmf_view_query(const void *addr, mmf_view_info *info)
 {
     if (!info)
@@ -396,6 +437,14 @@ int mmf_view_query(const void *addr, mmf_view_info *info)
     info->region_base = (void *)(v->base + off);
     info->region_size = run_end(v, i) - off;
     info->protection = v->runs[i].prot;
+    if (info->protection & MMF_PAGE_COPY) {
+        int written;
+        uint64_t n = cow_run(v->base + off, info->region_size / page, page, &written);
+        info->region_size = n * page;
+        if (written)
+            info->protection = (info->protection & ~MMF_PAGE_COPY) | MMF_PAGE_WRITE;
+    }
+    info->section_flags = v->sec->flags;
     info->view_base = (void *)v->base;
     info->view_size = v->len;
     info->view_protection = v->prot;

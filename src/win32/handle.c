@@ -118,10 +118,36 @@ HANDLE w32_handle_new(int kind, void *obj, int fd, DWORD flags)
 
 /* ---- adopting inherited handles ---- */
 
+static int is_pidfd(int fd)
+{
+    char link[64], target[64];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    if (n <= 0)
+        return 0;
+    target[n] = 0;
+    return strcmp(target, "anon_inode:[pidfd]") == 0;
+}
+
+/* The process a pidfd refers to ("Pid:" of its fdinfo), or -1. */
+static pid_t pidfd_pid(int fd)
+{
+    char path[64], line[128];
+    snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
+    FILE *f = fopen(path, "re");
+    long pid = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "Pid: %ld", &pid) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return (pid_t)pid;
+}
+
 /*
  * A child started by CreateProcess finds, at each inherited handle's
  * number, a descriptor without FD_CLOEXEC: a section or synchronization
- * token of the native API, or a file.  mmf's own descriptors are all
+ * token of the native API, a pidfd (a process handle), or a file.  mmf's own descriptors are all
  * close-on-exec, so a handle value that points at one of them is refused
  * rather than adopted.  The descriptor at the number becomes the handle's
  * own (close-on-exec from now on, as Windows' inherited handles are not
@@ -150,6 +176,21 @@ static struct w32_obj *adopt(int fd)
                                                                                  : W32_EVENT;
         if (!(o = entry_new(kind, y, fd, HANDLE_FLAG_INHERIT)))
             mmf_sync_close(y);
+    } else if (is_pidfd(fd)) {
+        /* An inherited process handle: a pidfd of our own for it. */
+        close(copy);
+        struct w32_process *p = calloc(1, sizeof *p);
+        if (p && (p->pidfd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) >= 0) {
+            p->pid = pidfd_pid(fd);
+            p->exit_fd = -1;
+            pthread_mutex_init(&p->lock, NULL);
+            if (!(o = entry_new(W32_PROCESS, p, fd, HANDLE_FLAG_INHERIT))) {
+                close(p->pidfd);
+                pthread_mutex_destroy(&p->lock);
+            }
+        }
+        if (!o)
+            free(p);
     } else {
         close(copy);
         struct stat st;
@@ -391,15 +432,26 @@ BOOL WINAPI DuplicateHandle(HANDLE hSourceProcess, HANDLE hSource, HANDLE hTarge
     struct w32_obj *o = pseudo ? NULL : w32_get(hSource, 0);
     BOOL ok = FALSE;
     if (pseudo) {
-        /* A real handle to ourselves: only the process one is supported. */
-        if (pseudo == W32_PSEUDO_PROCESS && lpTarget) {
+        /* A real handle to this process or thread. */
+        if (!lpTarget) {
+            w32_set(ERROR_INVALID_PARAMETER);
+        } else if (pseudo == W32_PSEUDO_PROCESS) {
             HANDLE h = OpenProcess(PROCESS_ALL_ACCESS, bInheritHandle, GetCurrentProcessId());
             if (h) {
                 *lpTarget = h;
                 ok = TRUE;
             }
         } else {
-            w32_set(lpTarget ? ERROR_NOT_SUPPORTED : ERROR_INVALID_PARAMETER);
+            struct w32_thread *t = w32_thread_self();
+            HANDLE h = t ? w32_handle_new(W32_THREAD, t, -1, 0) : NULL;
+            if (!t)
+                w32_set(ERROR_NOT_ENOUGH_MEMORY);
+            else if (!h)
+                w32_thread_unref(t);
+            if (h) {
+                *lpTarget = h;
+                ok = TRUE;
+            }
         }
     } else if (o && !lpTarget) {
         w32_set(ERROR_INVALID_PARAMETER);

@@ -302,50 +302,64 @@ BOOL WINAPI VirtualProtect(LPVOID addr, SIZE_T size, DWORD newProt, PDWORD oldPr
 
 #define USER_TOP 0x7FFFFFFF0000ull /* lpMaximumApplicationAddress + 1 */
 
+/* The line of /proc/self/maps that holds address a: 1 (and its fields),
+ * or 0 with *next set to the start of the next mapping above a. */
+static int maps_find(uintptr_t a, uintptr_t *start, uintptr_t *end, char perms[8],
+                     char *path, size_t pathlen, uintptr_t *next)
+{
+    *next = USER_TOP;
+    FILE *f = fopen("/proc/self/maps", "re");
+    char line[PATH_MAX + 128];
+    int found = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long s, e;
+        int off = 0;
+        if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &s, &e, perms, &off) < 3)
+            continue;
+        if (a >= s && a < e) {
+            *start = s;
+            *end = e;
+            snprintf(path, pathlen, "%s", off ? line + off : "");
+            path[strcspn(path, "\n")] = 0;
+            found = 1;
+            break;
+        }
+        if (s > a && s < *next)
+            *next = s;
+    }
+    if (f)
+        fclose(f);
+    return found;
+}
+
 /* Memory that is not a view: what /proc/self/maps says of it. */
 static void query_other(uintptr_t a, MEMORY_BASIC_INFORMATION *m)
 {
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t lo = a & ~(page - 1), gap_start = 0, next = USER_TOP;
+    uintptr_t lo = a & ~(page - 1), s, e, next;
+    char perms[8], path[PATH_MAX];
     memset(m, 0, sizeof *m);
-    FILE *f = fopen("/proc/self/maps", "re");
-    char line[512];
-    while (f && fgets(line, sizeof line, f)) {
-        unsigned long s, e;
-        char perms[8], path[256] = "";
-        if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %255s", &s, &e, perms, path) < 3)
-            continue;
-        if (a >= s && a < e) {
-            DWORD p = PAGE_NOACCESS;
-            int r = perms[0] == 'r', w = perms[1] == 'w', x = perms[2] == 'x';
-            if (x)
-                p = w ? PAGE_EXECUTE_READWRITE : r ? PAGE_EXECUTE_READ : PAGE_EXECUTE;
-            else if (r)
-                p = w ? PAGE_READWRITE : PAGE_READONLY;
-            m->BaseAddress = (PVOID)lo;
-            m->AllocationBase = (PVOID)s;
-            m->AllocationProtect = p;
-            m->RegionSize = e - lo;
-            m->State = MEM_COMMIT;
-            m->Protect = p;
-            /* Files mapped outside views are the program and its
-             * libraries: images. */
-            m->Type = path[0] == '/' ? MEM_IMAGE : MEM_PRIVATE;
-            fclose(f);
-            return;
-        }
-        if (e <= a)
-            gap_start = e;
-        else if (s > a && s < next)
-            next = s;
-    }
-    if (f)
-        fclose(f);
-    (void)gap_start;
     m->BaseAddress = (PVOID)lo;
-    m->RegionSize = next - lo;
-    m->State = MEM_FREE;
-    m->Protect = PAGE_NOACCESS;
+    if (!maps_find(a, &s, &e, perms, path, sizeof path, &next)) {
+        m->RegionSize = next - lo;
+        m->State = MEM_FREE;
+        m->Protect = PAGE_NOACCESS;
+        return;
+    }
+    DWORD p = PAGE_NOACCESS;
+    int r = perms[0] == 'r', w = perms[1] == 'w', x = perms[2] == 'x';
+    if (x)
+        p = w ? PAGE_EXECUTE_READWRITE : r ? PAGE_EXECUTE_READ : PAGE_EXECUTE;
+    else if (r)
+        p = w ? PAGE_READWRITE : PAGE_READONLY;
+    m->AllocationBase = (PVOID)s;
+    m->AllocationProtect = p;
+    m->RegionSize = e - lo;
+    m->State = MEM_COMMIT;
+    m->Protect = p;
+    /* Files mapped outside views are the program and its libraries:
+     * images. */
+    m->Type = path[0] == '/' ? MEM_IMAGE : MEM_PRIVATE;
 }
 
 SIZE_T WINAPI VirtualQuery(LPCVOID addr, PMEMORY_BASIC_INFORMATION buf, SIZE_T len)
@@ -363,10 +377,13 @@ SIZE_T WINAPI VirtualQuery(LPCVOID addr, PMEMORY_BASIC_INFORMATION buf, SIZE_T l
         memset(buf, 0, sizeof *buf);
         buf->BaseAddress = vi.region_base;
         buf->AllocationBase = vi.view_base;
-        buf->AllocationProtect = page_from_prot(vi.view_protection);
+        /* SEC_NOCACHE and SEC_WRITECOMBINE show as page modifiers. */
+        DWORD mod = (vi.section_flags & MMF_SEC_NOCACHE) ? PAGE_NOCACHE
+                    : (vi.section_flags & MMF_SEC_WRITECOMBINE) ? PAGE_WRITECOMBINE : 0;
+        buf->AllocationProtect = page_from_prot(vi.view_protection) | mod;
         buf->RegionSize = vi.region_size;
         buf->State = MEM_COMMIT;
-        buf->Protect = page_from_prot(vi.protection);
+        buf->Protect = page_from_prot(vi.protection) | mod;
         buf->Type = MEM_MAPPED;
     } else {
         query_other((uintptr_t)addr, buf);
@@ -412,6 +429,16 @@ static int mapped_name(HANDLE proc, LPVOID addr, char *path, size_t cap, size_t 
         return -1;
     }
     int rc = mmf_view_filename(addr, path, cap, len);
+    if (rc == MMF_ENOTVIEW) {
+        /* Not a view: Windows also names the file of an image (the
+         * program, a library); here any file mapped outside mmf. */
+        uintptr_t s, e, next;
+        char perms[8];
+        if (maps_find((uintptr_t)addr, &s, &e, perms, path, cap, &next) && path[0] == '/') {
+            *len = strlen(path);
+            return 0;
+        }
+    }
     if (rc < 0) {
         /* Windows: an address in no view is ERROR_UNEXP_NET_ERR. */
         w32_set(rc == MMF_ENOTVIEW ? ERROR_UNEXP_NET_ERR : w32_error(rc));

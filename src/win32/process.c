@@ -179,7 +179,7 @@ static void collect(struct w32_obj *o, void *arg)
 {
     struct inherit_list *l = arg;
     if ((o->flags & HANDLE_FLAG_INHERIT) && l->n < sizeof l->o / sizeof l->o[0] &&
-        o->kind != W32_PROCESS && o->kind != W32_THREAD) {
+        o->kind != W32_THREAD) {
         atomic_fetch_add(&o->refs, 1);
         l->o[l->n++] = o;
     }
@@ -196,6 +196,14 @@ static int add_inherited(struct inherit_list *l, posix_spawn_file_actions_t *fa)
         case W32_FILE:
             /* dup2 onto itself clears FD_CLOEXEC (glibc 2.29+). */
             rc = posix_spawn_file_actions_adddup2(fa, o->fd, o->fd);
+            if (rc)
+                return -rc;
+            continue;
+        case W32_PROCESS:
+            /* The child gets the pidfd itself at the handle's number. */
+            rc = posix_spawn_file_actions_adddup2(fa, o->u.proc->pidfd, o->fd);
+            if (rc)
+                return -rc;
             continue;
         case W32_MAPPING:
             rc = mmf_section_set_inheritable(o->u.sec, 1, &tok);
@@ -221,7 +229,7 @@ static void drop_inherited(struct inherit_list *l)
         struct w32_obj *o = l->o[i];
         if (o->kind == W32_MAPPING)
             mmf_section_set_inheritable(o->u.sec, 0, NULL);
-        else if (o->kind != W32_FILE)
+        else if (o->kind != W32_FILE && o->kind != W32_PROCESS)
             mmf_sync_set_inheritable(o->u.sync, 0, NULL);
         w32_put(o);
     }

@@ -460,6 +460,35 @@ static void thread_end(void *arg)
     w32_thread_unref(t);
 }
 
+/* A thread not made by CreateThread (the main one, say) gets its object
+ * when a handle to it is first asked for; a thread-specific key's
+ * destructor ends it when the thread exits. */
+static pthread_key_t self_key;
+static pthread_once_t self_key_once = PTHREAD_ONCE_INIT;
+static int self_key_ok;
+
+static void self_key_make(void) { self_key_ok = pthread_key_create(&self_key, thread_end) == 0; }
+
+struct w32_thread *w32_thread_self(void)
+{
+    if (!self_thread) {
+        pthread_once(&self_key_once, self_key_make);
+        struct w32_thread *t = calloc(1, sizeof *t);
+        if (!t || !self_key_ok || mmf_event_create(1, 0, NULL, &t->done) < 0) {
+            free(t);
+            return NULL;
+        }
+        atomic_init(&t->refs, 1); /* the running thread's */
+        atomic_init(&t->exit_code, 0);
+        t->tid = pthread_self();
+        t->thread_id = GetCurrentThreadId();
+        pthread_setspecific(self_key, t);
+        self_thread = t;
+    }
+    atomic_fetch_add(&self_thread->refs, 1);
+    return self_thread;
+}
+
 struct start {
     struct w32_thread *t;
     sem_t              ready;

@@ -139,5 +139,8 @@ W32_HIDDEN unsigned w32_map_access(DWORD access);
 /* Win32 rights of a mutex, semaphore or event -> MMF_SYNC_ACCESS_*. */
 W32_HIDDEN unsigned w32_sync_access(int kind, DWORD access);
 W32_HIDDEN void w32_thread_unref(struct w32_thread *t);
+/* The calling thread's object, with a reference for a new handle (NULL:
+ * out of memory). */
+W32_HIDDEN struct w32_thread *w32_thread_self(void);
 
 #endif /* MMF_W32_H */
