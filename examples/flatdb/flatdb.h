@@ -68,8 +68,9 @@ typedef void (*flatdb_progress_fn)(uint64_t done, uint64_t total, void *arg);
 /* Options of flatdb_create() / flatdb_open(); zero-initialise. */
 typedef struct flatdb_options {
     unsigned  views;      /* size of the view cache; 0: FLATDB_DEFAULT_VIEWS */
-    uint64_t  view_size;  /* bytes each view covers (rounded up to the
-                             granularity); 0: FLATDB_DEFAULT_VIEW_SIZE */
+    uint64_t  view_size;  /* bytes each view covers, rounded up to a power
+                             of two (at least the allocation granularity);
+                             0: FLATDB_DEFAULT_VIEW_SIZE */
     int       readonly;   /* flatdb_open(): open O_RDONLY, read-only views */
     int       sparse;     /* flatdb_create(): leave every record empty (a
                              sparse file) instead of writing "record N" */
