@@ -100,6 +100,7 @@ check: $(TEST_BIN) $(BUILD)/tests/threads $(BUILD)/tests/mmf-child $(BUILD)/test
 	MMF_TEST_CHILD=$(abspath $(BUILD)/tests/mmf-child) \
 	MMF_HANDLE_CHILD=$(abspath $(BUILD)/tests/handle-child) \
 	MMF_CLI=$(abspath $(BUILD)/mmf) $(TEST_BIN)
+	CC="$(CC)" EXTRA_CFLAGS="$(SANFLAGS)" sh tests/extra.sh $(BUILD)
 endif
 
 # A helper program the multi-process tests spawn (fork+exec, so it inherits

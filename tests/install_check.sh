@@ -56,9 +56,10 @@ int main(void)
     return !UnmapViewOfFile(p) || !CloseHandle(h);
 }
 C
-check "pkg-config mmf: build" sh -c "cc \"$tmp/native.c\" -o \"$tmp/native\" \$(pkg-config --cflags --libs mmf)"
+cflags=${EXTRA_CFLAGS:-} # a sanitized build's programs need its flags
+check "pkg-config mmf: build" sh -c "cc $cflags \"$tmp/native.c\" -o \"$tmp/native\" \$(pkg-config --cflags --libs mmf)"
 check "pkg-config mmf: run" sh -c "\"$tmp/native\" | grep -qx 'native ok'"
-check "pkg-config mmf-win32: build" sh -c "cc -Wall -Werror \"$tmp/win32.c\" -o \"$tmp/win32\" \$(pkg-config --cflags --libs mmf-win32)"
+check "pkg-config mmf-win32: build" sh -c "cc $cflags -Wall -Werror \"$tmp/win32.c\" -o \"$tmp/win32\" \$(pkg-config --cflags --libs mmf-win32)"
 check "pkg-config mmf-win32: run" sh -c "\"$tmp/win32\" | grep -qx 'win32 ok 65536'"
 if [ -d "$top/man" ]; then
     check "man pages installed" sh -c "ls \"$tmp/p/share/man/man3\" | grep -q ."

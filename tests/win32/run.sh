@@ -7,6 +7,7 @@
 # which record.sh made under Wine.  One line per test (PASS/FAIL name, a
 # short unified diff on FAIL); the last line is "N passed, N failed".
 # Exit status 1 if any test failed.  Needs no wine and no network.
+# EXTRA_CFLAGS (the sanitizer flags of a sanitized build) is added.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,8 +33,9 @@ for src in "$here"/*.c; do
         echo "FAIL $n (no expectation: run tests/win32/record.sh $n)"
         fail=$((fail + 1)); continue
     fi
+    # shellcheck disable=SC2086 # EXTRA_CFLAGS is a list of flags
     if ! "$CC" -std=c11 -Wall -Wextra -I"$here" -I"$root/include/win32" -I"$root/include" \
-            -fshort-wchar "$src" -o "$work/$n" "$lib" -lpthread 2>"$work/$n.cc"; then
+            -fshort-wchar ${EXTRA_CFLAGS:-} "$src" -o "$work/$n" "$lib" -lpthread 2>"$work/$n.cc"; then
         echo "FAIL $n (native build failed)"
         if grep -q 'undefined reference' "$work/$n.cc"; then
             echo "    undefined:$(sed -n "s/.*undefined reference to \`\([^']*\)'.*/\1/p" "$work/$n.cc" | sort -u | tr '\n' ' ' | sed 's/^/ /')"
