@@ -454,6 +454,8 @@ struct bench_result {
     double get_view, get_sys;
     double put_view, put_sys;
     int coherent;
+    unsigned views;               /* the view cache */
+    uint64_t view_size, maps, lookups, hits;
 };
 
 /* What one timed loop needs. */
@@ -602,6 +604,13 @@ static void bench_run(const char *file, uint64_t ops, struct bench_result *r)
     r->coherent = rc == (int)c.ps && memcmp(c.buf, want, c.ps) == 0;
     free(want);
 
+    /* Every lookup is a hit or a map. */
+    flatdb_info_get(c.db, &in);
+    r->views = in.views;
+    r->view_size = in.view_size;
+    r->maps = in.maps;
+    r->hits = in.hits;
+    r->lookups = in.maps + in.hits;
     check(flatdb_flush(c.db), "flush", file);
     check(flatdb_close(c.db), "close", file);
     close(c.fd);
@@ -622,6 +631,9 @@ static void bench_print(const char *indent, uint64_t ops, uint32_t rs,
            "%s view and pwrite coherent: %s)\n",
            indent, rs, BENCH_ROUNDS, commas(ops / BENCH_ROUNDS ? ops / BENCH_ROUNDS : 1),
            indent, r->coherent ? "yes" : "NO");
+    printf("%sview cache: %u views of %s MiB; %s views mapped for %s lookups (%.1f%% hits)\n",
+           indent, r->views, commas(r->view_size >> 20), commas(r->maps), commas(r->lookups),
+           r->lookups ? 100.0 * (double)r->hits / (double)r->lookups : 0.0);
 }
 
 static int cmd_bench(int argc, char **argv)
