@@ -40,9 +40,9 @@ TEST_BIN := $(BUILD)/tests/mmf-tests
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 BENCHES  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
-.PHONY: all check bench demo install uninstall clean deps-build deps-test
+.PHONY: all check bench demo install uninstall clean deps-build deps-test fuzz
 
-all: $(LIB_A) $(LIB_SO) $(EXAMPLES) $(BUILD)/mmf
+all: $(LIB_A) $(LIB_SO) $(EXAMPLES) $(BUILD)/examples/flatdb $(BUILD)/mmf
 
 # The CLI links the static library and may use its internal headers.
 $(BUILD)/mmf: tools/mmf.c $(LIB_A) $(wildcard src/*.h)
@@ -71,6 +71,10 @@ $(BUILD)/obj $(BUILD)/obj/win32 $(BUILD)/tests $(BUILD)/examples $(BUILD)/bench:
 # Programs link the static library so they run from the build tree as is.
 $(BUILD)/examples/%: examples/%.c $(LIB_A) | $(BUILD)/examples
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LIB_A) $(LDLIBS)
+
+# The flat-file database: a small library and its command, the main demo.
+$(BUILD)/examples/flatdb: examples/flatdb/flatdb.c examples/flatdb/main.c examples/flatdb/flatdb.h $(LIB_A) | $(BUILD)/examples
+	$(CC) $(ALL_CFLAGS) examples/flatdb/flatdb.c examples/flatdb/main.c -o $@ $(LIB_A) $(LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h) $(LIB_A) | $(BUILD)/bench
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LIB_A) $(LDLIBS) -lm
@@ -111,8 +115,22 @@ $(BUILD)/tests/%-child: tests/child/%-child.c $(wildcard tests/child/*.h) $(LIB_
 $(BUILD)/tests/threads: tests/standalone/threads.c $(LIB_A) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LIB_A) $(LDLIBS)
 
-demo: $(BUILD)/examples/demo
-	$(BUILD)/examples/demo
+# libFuzzer harnesses: the library built into each with clang's fuzzer,
+# address and undefined-behaviour sanitizers.  `make fuzz FUZZ_SECONDS=N`.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_FLAGS   := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=undefined -fshort-wchar -Iinclude -Iinclude/win32 -Isrc
+
+build/fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(wildcard src/*.h src/win32/*.h include/*.h include/win32/*.h)
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(LIB_SRC) -o $@ -lpthread
+
+fuzz: build/fuzz/fuzz_native build/fuzz/fuzz_win32
+	sh fuzz/run.sh $(FUZZ_SECONDS)
+
+demo: $(BUILD)/examples/flatdb
+	$(BUILD)/examples/flatdb demo
 
 bench: $(BENCHES)
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages a target needs when they are missing.
-#   scripts/deps.sh build|test|bench
+#   scripts/deps.sh build|test|bench|fuzz
 # Runs apt-get only when something is missing; as root directly, otherwise
 # through sudo when it is available.  Exits non-zero with a clear message if
 # a package is missing and cannot be installed.
@@ -10,8 +10,9 @@ want="gcc make"
 case "${1:-build}" in
     build) ;;
     test)  want="$want libcriterion-dev pkg-config" ;;
-    bench) want="$want g++ libboost-dev" ;;
-    *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+    bench) want="$want g++ libboost-dev gnuplot-nox" ;;
+    fuzz)  want="$want clang libclang-rt-14-dev" ;;
+    *) echo "usage: $0 build|test|bench|fuzz" >&2; exit 2 ;;
 esac
 
 missing=""
