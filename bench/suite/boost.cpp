@@ -18,6 +18,9 @@
  *   round_trip         two interprocess_semaphores, a forked child
  *   map_unmap_live     map_unmap while 100,000 one-page mapped_regions live
  *
+ * Each figure is paired with the plain Linux calls of linux_ops.h in
+ * interleaved rounds ("op,linux@boost,ns" lines).
+ *
  *   g++ -std=c++17 -O2 -Ibench/suite bench/suite/boost.cpp -lrt -lpthread
  */
 #include <boost/interprocess/anonymous_shared_memory.hpp>
@@ -38,6 +41,7 @@
 #include <vector>
 
 #include "suite.h"
+#include "linux_ops.h"
 
 namespace bi = boost::interprocess;
 
@@ -52,6 +56,7 @@ static std::string live_name(long i)
 
 static void cleanup()
 {
+    lx_cleanup();
     bi::shared_memory_object::remove((prefix + "cycle").c_str());
     bi::shared_memory_object::remove((prefix + "held").c_str());
     for (long i = 0; i < live_names; i++)
@@ -235,24 +240,29 @@ static pid_t serve(shared *sh)
 /* The runs                                                            */
 /* ------------------------------------------------------------------ */
 
-static void one(const char *op, suite_op fn, void *arg)
+/* Boost's operation and the plain Linux one in interleaved rounds. */
+static void one(const char *op, suite_op fn, void *arg, suite_op lfn)
 {
-    suite_emit(op, IMPL, suite_one(fn, arg));
+    lx_pair(op, IMPL, fn, arg, lfn);
 }
 
 static void run_names()
 {
     std::string cycle = prefix + "cycle", held = prefix + "held";
-    one("named_create_open", op_named_create_open, (void *)cycle.c_str());
+    one("named_create_open", op_named_create_open, (void *)cycle.c_str(), lx_named_create_open);
     bi::shared_memory_object holder(bi::create_only, held.c_str(), bi::read_write);
     holder.truncate(SUITE_NAMED_SIZE);
-    one("named_open", op_named_open, (void *)held.c_str());
+    lx_held_open();
+    one("named_open", op_named_open, (void *)held.c_str(), lx_named_open);
     for (long i = 0; i < SUITE_LIVE_NAMES; i++) {
         bi::shared_memory_object s(bi::create_only, live_name(i).c_str(), bi::read_write);
         s.truncate(4096);
         live_names = i + 1;
     }
-    one("open_live", op_named_open, (void *)held.c_str());
+    lx_name_crowd_open(SUITE_LIVE_NAMES);
+    one("open_live", op_named_open, (void *)held.c_str(), lx_named_open);
+    lx_name_crowd_close();
+    lx_held_close();
     cleanup();
 }
 
@@ -260,10 +270,12 @@ static void run_records()
 {
     records r;
     records_open(r);
-    one("record_read", op_record_read, &r);
-    one("record_update", op_record_update, &r);
-    one("scan_mib", op_scan_mib, &r);
-    one("flush_page", op_flush_page, &r);
+    lx_records_open();
+    one("record_read", op_record_read, &r, lx_record_read);
+    one("record_update", op_record_update, &r, lx_record_update);
+    one("scan_mib", op_scan_mib, &r, lx_scan_mib);
+    one("flush_page", op_flush_page, &r, lx_flush_page);
+    lx_records_close();
     unlink(r.path.c_str());
 }
 
@@ -271,14 +283,16 @@ static void run_sync()
 {
     bi::mapped_region page = bi::anonymous_shared_memory(sizeof(shared));
     shared *sh = new (page.get_address()) shared;
-    one("mutex", op_mutex, &sh->mutex);
-    one("semaphore", op_semaphore, &sh->sem);
+    lx_sync_open();
+    one("mutex", op_mutex, &sh->mutex, lx_mutex);
+    one("semaphore", op_semaphore, &sh->sem, lx_semaphore);
     pid_t child = serve(sh);
-    one("round_trip", op_round_trip, sh);
+    one("round_trip", op_round_trip, sh, lx_round_trip);
     sh->stop = 1;
     sh->ping.post();
     waitpid(child, nullptr, 0);
     sh->~shared();
+    lx_sync_close();
 }
 
 /* 100,000 one-page regions at descending offsets (the kernel merges them,
@@ -297,7 +311,9 @@ static void run_live_views(bi::shared_memory_object &sec)
         live.emplace_back(big, bi::read_write, (bi::offset_t)((n - 1 - i) * (long)page), page);
     suite_note("map_unmap_live (boost): %ld one-page regions made in %.2f s", n,
                (suite_now_ns() - t0) / 1e9);
-    one("map_unmap_live", op_map_unmap, &sec);
+    lx_view_crowd_open(n);
+    one("map_unmap_live", op_map_unmap, &sec, lx_map_unmap);
+    lx_view_crowd_close();
     live.clear();
     bi::shared_memory_object::remove(name.c_str());
 }
@@ -312,12 +328,14 @@ int main()
         sec.truncate(SUITE_SECTION_SIZE);
         bi::shared_memory_object::remove(secname.c_str()); /* the handle keeps it */
 
-        one("map_unmap", op_map_unmap, &sec);
+        lx_open();
+        one("map_unmap", op_map_unmap, &sec, lx_map_unmap);
         suite_missing("create_close", IMPL);
         run_names();
         run_records();
         run_sync();
         run_live_views(sec);
+        lx_close();
     } catch (const std::exception &e) {
         fprintf(stderr, "boost: %s\n", e.what());
         cleanup();

@@ -15,6 +15,9 @@
  * events.  Timing is QueryPerformanceCounter (suite.h), which both builds
  * have.  "child A B FLAG" on the command line makes the program that child.
  *
+ * Built for Linux, each figure is paired with the plain Linux calls of
+ * linux_ops.h in interleaved rounds ("op,linux@mmf-win32,ns" lines).
+ *
  * SUITE_SKIP in the environment lists operations not to run (for Wine:
  * map_unmap_live, see run.sh), each printed as "-".
  */
@@ -26,6 +29,18 @@
 
 #ifndef SUITE_IMPL
 #define SUITE_IMPL "mmf-win32"
+#endif
+
+/* On Linux (the layer's build) every figure is paired with the plain Linux
+ * calls in interleaved rounds (linux_ops.h); under Wine there is no Linux
+ * side and the table's ratio uses native.c's linux column. */
+#ifdef _WIN32
+#define LINUX(stmt) ((void)0)
+#define LX(fn) NULL
+#else
+#include "linux_ops.h"
+#define LINUX(stmt) stmt
+#define LX(fn) fn
 #endif
 
 #define GRAN 65536ULL   /* Windows' allocation granularity */
@@ -60,10 +75,13 @@ static int skipped(const char *op)
     return 0;
 }
 
-static void one(const char *op, suite_op fn, void *arg)
+/* Measures one operation, with its linux side `lfn` when there is one. */
+static void one(const char *op, suite_op fn, void *arg, suite_op lfn)
 {
     if (skipped(op))
         suite_missing(op, SUITE_IMPL);
+    else if (lfn)
+        LINUX(lx_pair(op, SUITE_IMPL, fn, arg, lfn));
     else
         suite_emit(op, SUITE_IMPL, suite_one(fn, arg));
 }
@@ -324,8 +342,8 @@ static void trip_stop(struct trip *t)
 
 static void run_sections(HANDLE sec)
 {
-    one("map_unmap", op_map_unmap, sec);
-    one("create_close", op_create_close, NULL);
+    one("map_unmap", op_map_unmap, sec, LX(lx_map_unmap));
+    one("create_close", op_create_close, NULL, LX(lx_create_close));
 }
 
 /* Holds up to `wanted` named 4 KiB reserved mappings; returns how many
@@ -356,9 +374,10 @@ static void run_names(const char *prefix)
     char cycle[96], held[96];
     snprintf(cycle, sizeof cycle, "%scycle", prefix);
     snprintf(held, sizeof held, "%sheld", prefix);
-    one("named_create_open", op_named_create_open, cycle);
+    one("named_create_open", op_named_create_open, cycle, LX(lx_named_create_open));
     HANDLE holder = mapping(INVALID_HANDLE_VALUE, PAGE_READWRITE, SUITE_NAMED_SIZE, held);
-    one("named_open", op_named_open, held);
+    LINUX(lx_held_open());
+    one("named_open", op_named_open, held, LX(lx_named_open));
 
     if (skipped("open_live")) {
         suite_missing("open_live", SUITE_IMPL);
@@ -370,11 +389,14 @@ static void run_names(const char *prefix)
         if (n < SUITE_LIVE_NAMES)
             suite_note("open_live (%s): only %ld live names (error %lu)", SUITE_IMPL, n,
                        (unsigned long)GetLastError());
-        one("open_live", op_named_open, held);
+        LINUX(lx_name_crowd_open(SUITE_LIVE_NAMES));
+        one("open_live", op_named_open, held, LX(lx_named_open));
+        LINUX(lx_name_crowd_close());
         for (long i = 0; i < n; i++)
             CloseHandle(crowd[i]);
         free(crowd);
     }
+    LINUX(lx_held_close());
     CloseHandle(holder);
 }
 
@@ -382,10 +404,12 @@ static void run_records(void)
 {
     struct records r;
     records_open(&r);
-    one("record_read", op_record_read, &r);
-    one("record_update", op_record_update, &r);
-    one("scan_mib", op_scan_mib, &r);
-    one("flush_page", op_flush_page, &r);
+    LINUX(lx_records_open());
+    one("record_read", op_record_read, &r, LX(lx_record_read));
+    one("record_update", op_record_update, &r, LX(lx_record_update));
+    one("scan_mib", op_scan_mib, &r, LX(lx_scan_mib));
+    one("flush_page", op_flush_page, &r, LX(lx_flush_page));
+    LINUX(lx_records_close());
     records_close(&r);
 }
 
@@ -395,15 +419,17 @@ static void run_sync(void)
     HANDLE s = CreateSemaphoreA(NULL, 0, 0x7FFFFFFF, NULL);
     if (!m || !s)
         fail_w32("CreateMutex/CreateSemaphore");
-    one("mutex", op_mutex, m);
-    one("semaphore", op_semaphore, s);
+    LINUX(lx_sync_open());
+    one("mutex", op_mutex, m, LX(lx_mutex));
+    one("semaphore", op_semaphore, s, LX(lx_semaphore));
     CloseHandle(m);
     CloseHandle(s);
 
     struct trip t;
     trip_start(&t);
-    one("round_trip", op_round_trip, &t);
+    one("round_trip", op_round_trip, &t, LX(lx_round_trip));
     trip_stop(&t);
+    LINUX(lx_sync_close());
 }
 
 /* 100,000 live views of 64 KiB (the granularity: smaller views would
@@ -438,7 +464,9 @@ static void run_live_views(HANDLE sec)
     }
     suite_note("map_unmap_live (%s): %ld views of 64 KiB made in %.2f s", SUITE_IMPL, n,
                (suite_now_ns() - t0) / 1e9);
-    one("map_unmap_live", op_map_unmap, sec);
+    LINUX(lx_view_crowd_open(n));
+    one("map_unmap_live", op_map_unmap, sec, LX(lx_map_unmap));
+    LINUX(lx_view_crowd_close());
     for (long i = n - 1; i >= 0; i--)
         UnmapViewOfFile(v[i]);
     free(v);
@@ -453,6 +481,7 @@ int main(int argc, char **argv)
     char prefix[64];
     snprintf(prefix, sizeof prefix, "Local\\mmfsuite-w32-%lu-", (unsigned long)GetCurrentProcessId());
 
+    LINUX(lx_open());
     HANDLE sec = mapping(INVALID_HANDLE_VALUE, PAGE_READWRITE, SUITE_SECTION_SIZE, NULL);
     run_sections(sec);
     run_names(prefix);
@@ -460,5 +489,6 @@ int main(int argc, char **argv)
     run_sync();
     run_live_views(sec);
     CloseHandle(sec);
+    LINUX(lx_close());
     return 0;
 }
