@@ -41,6 +41,7 @@ status=0
 notes=$out/notes.txt
 
 mkdir -p "$out" || exit 1
+rm -f "$out"/*.out "$out"/*.err "$out"/*.crlf   # a previous run's figures
 : > "$notes"
 note() { echo "$*" >> "$notes"; }
 say() { echo "suite: $*" >&2; }
@@ -130,7 +131,8 @@ wine_env() {
 }
 wine_ready() {
     [ -d "$out/wine-prefix" ] || say "wine: making a private prefix (first run only)"
-    wine_env $pin $WINE cmd /c exit >/dev/null 2>&1 < /dev/null
+    wine_env $tmo $pin $WINE cmd /c exit >/dev/null 2>&1 < /dev/null ||
+        say "wine: the warm-up run failed; trying the benchmark anyway"
 }
 
 # run_one PROGRAM N: appends its lines to $out/PROGRAM.N.out

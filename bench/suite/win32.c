@@ -387,8 +387,9 @@ static void run_names(const char *prefix)
             fail_w32("calloc");
         long n = name_crowd(crowd, SUITE_LIVE_NAMES, prefix);
         if (n < SUITE_LIVE_NAMES)
-            suite_note("open_live (%s): only %ld live names (error %lu)", SUITE_IMPL, n,
-                       (unsigned long)GetLastError());
+            suite_note("open_live (%s): %ld live names, not %ld: CreateFileMapping failed "
+                       "with error %lu (4: too many open files)", SUITE_IMPL, n,
+                       SUITE_LIVE_NAMES, (unsigned long)GetLastError());
         LINUX(lx_name_crowd_open(SUITE_LIVE_NAMES));
         one("open_live", op_named_open, held, LX(lx_named_open));
         LINUX(lx_name_crowd_close());
