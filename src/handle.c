@@ -86,7 +86,8 @@ static int rebuild(const struct handle_desc *d, int data_fd, int lock_fd, mmf_se
         if (!ref)
             return -ENOMEM;
         *ref = (struct reg_ref){ .ns = d->ns == MMF_NS_GLOBAL ? MMF_NS_GLOBAL : MMF_NS_LOCAL,
-                                 .lockfd = lock_fd, .dev = d->dev, .ino = d->ino };
+                                 .lockfd = lock_fd, .dev = d->dev, .ino = d->ino,
+                                 .shared = 1 /* with the sender's */ };
         memcpy(ref->file, d->file, sizeof ref->file);
     }
     struct section_args a = { .size = d->size, .unit = d->unit, .data_off = d->data_off,
@@ -129,7 +130,7 @@ int mmf_section_dup(mmf_section *h, unsigned access, mmf_section **out)
     return 0;
 }
 
-int mmf__reg_dup(const struct reg_ref *r, struct reg_ref **out)
+int mmf__reg_dup(struct reg_ref *r, struct reg_ref **out)
 {
     /* A duplicate of the entry descriptor shares its description, and so
      * its lock: the name lives while either handle does. */
@@ -142,7 +143,9 @@ int mmf__reg_dup(const struct reg_ref *r, struct reg_ref **out)
     }
     /* Field by field: the list links of r belong to the list lock, and
      * other threads move them. */
-    *ref = (struct reg_ref){ .ns = r->ns, .lockfd = fd, .dev = r->dev, .ino = r->ino };
+    *ref = (struct reg_ref){ .ns = r->ns, .lockfd = fd, .dev = r->dev, .ino = r->ino,
+                             .shared = 1 };
+    mmf__reg_shared(r);
     memcpy(ref->file, r->file, sizeof ref->file);
     mmf__reg_track(ref);
     *out = ref;
@@ -190,6 +193,7 @@ static int set_inheritable_locked(mmf_section *h, int inheritable, int *fd)
             tok = memfd_create("mmf-handle", 0);
         int data = fcntl(h->sec->fd, F_DUPFD, 3);
         int lock = h->ref ? fcntl(h->ref->lockfd, F_DUPFD, 3) : -1;
+        mmf__reg_shared(h->ref); /* a child may keep the description */
         if (tok < 0 || data < 0 || (h->ref && lock < 0))
             rc = -errno;
         d.data_fd = data;
@@ -241,6 +245,7 @@ int mmf_section_send(int sock, mmf_section *h)
     struct handle_desc d;
     describe(h, &d);
     int fds[2] = { h->sec->fd, h->ref ? h->ref->lockfd : -1 };
+    mmf__reg_shared(h->ref); /* the receiver shares the description */
     int nfds = h->ref ? 2 : 1;
     union {
         char buf[CMSG_SPACE(2 * sizeof(int))];

@@ -113,6 +113,11 @@ struct reg_ref {
     int      lockfd;
     uint64_t dev, ino;
     char     file[256];     /* the entry's file name, escaped */
+    int      shared;        /* the lock's description may be referenced by
+                               other descriptors (dup, inheritance, a
+                               socket): its closer must probe afresh */
+    unsigned fork_gen;      /* forks counted when the hold was taken: a
+                               fork since then shares it too (name.c) */
 };
 
 /* The first page of every entry file. */
@@ -147,7 +152,9 @@ MMF_HIDDEN int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init in
  * list, so that it is released at exit. */
 MMF_HIDDEN void mmf__reg_track(struct reg_ref *ref);
 /* A second hold on the same object (shares the first's lock), tracked. */
-MMF_HIDDEN int mmf__reg_dup(const struct reg_ref *ref, struct reg_ref **out);
+MMF_HIDDEN int mmf__reg_dup(struct reg_ref *ref, struct reg_ref **out);
+/* Marks a hold's description as shared with descriptors elsewhere. */
+MMF_HIDDEN void mmf__reg_shared(struct reg_ref *ref);
 /* Drops the hold; the last holder in any process removes the name. */
 MMF_HIDDEN void mmf__reg_release(struct reg_ref *ref);
 /* A new open file description of the entry, for mapping. */

@@ -304,6 +304,25 @@ static int get_dir(int ns, int recheck)
 static pthread_mutex_t holds_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct reg_ref holds = { .prev = &holds, .next = &holds };
 
+/* Forks so far (a prepare handler counts them): a hold older than the
+ * last fork shares its description with the child. */
+static _Atomic unsigned fork_gen;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+static void fork_count(void) { atomic_fetch_add(&fork_gen, 1); }
+static void fork_init(void) { pthread_atfork(fork_count, NULL, NULL); }
+
+static unsigned fork_now(void)
+{
+    pthread_once(&fork_once, fork_init);
+    return atomic_load(&fork_gen);
+}
+
+void mmf__reg_shared(struct reg_ref *ref)
+{
+    if (ref)
+        ref->shared = 1;
+}
+
 static void hold_add(struct reg_ref *r)
 {
     pthread_mutex_lock(&holds_lock);
@@ -477,6 +496,7 @@ int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *a
     int rc = parse_name(name, &ns, file, &bare);
     if (rc < 0)
         return rc;
+    unsigned gen = fork_now(); /* before any lock is taken */
     struct reg_ref *ref = malloc(sizeof *ref);
     if (!ref)
         return -ENOMEM;
@@ -501,8 +521,10 @@ int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *a
                 rc = -errno;
                 break;
             }
-            if (!rechecked) {
-                /* Missing: make sure the directory itself still exists. */
+            if (!rechecked && !init) {
+                /* Missing: make sure the directory itself still exists
+                 * (a creator finds out for free: publishing into a
+                 * removed directory fails with ENOENT, below). */
                 rechecked = 1;
                 int d = get_dir(ns, 1);
                 if (d < 0) {
@@ -521,6 +543,16 @@ int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *a
             rc = create_entry(dirfd, file, bare, init, arg, mode, &fd, &st, hdr, datafd);
             if (rc == -EEXIST)
                 continue;
+            if (rc == -ENOENT && !rechecked) {
+                rechecked = 1;
+                int d = get_dir(ns, 1);
+                if (d < 0) {
+                    rc = d;
+                    break;
+                }
+                dirfd = d;
+                continue;
+            }
             created = rc == 0;
             break;
         }
@@ -572,7 +604,7 @@ int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *a
                     *datafd = -1;
                 }
                 *ref = (struct reg_ref){ .ns = ns, .lockfd = fd, .dev = st.st_dev,
-                                         .ino = st.st_ino };
+                                         .ino = st.st_ino, .fork_gen = gen };
                 strcpy(ref->file, file);
                 mmf__reg_track(ref);
                 mmf__reg_release(ref);
@@ -583,7 +615,8 @@ int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *a
         free(ref);
         return rc;
     }
-    *ref = (struct reg_ref){ .ns = ns, .lockfd = fd, .dev = st.st_dev, .ino = st.st_ino };
+    *ref = (struct reg_ref){ .ns = ns, .lockfd = fd, .dev = st.st_dev, .ino = st.st_ino,
+                             .fork_gen = gen };
     strcpy(ref->file, file);
     mmf__reg_track(ref);
     *refp = ref;
@@ -598,6 +631,19 @@ void mmf__reg_track(struct reg_ref *ref)
 static void drop_hold(struct reg_ref *ref)
 {
     int dirfd = get_dir(ref->ns, 0);
+    if (!ref->shared && ref->fork_gen == fork_now()) {
+        /* Our description is ours alone: converting its shared lock to an
+         * exclusive one succeeds exactly when no other description holds
+         * the entry (flock conversion drops ours first; an opener that
+         * slips in then makes it fail, and then it is not ours to remove).
+         * Two system calls fewer than a fresh probe. */
+        struct stat st = { .st_dev = (dev_t)ref->dev, .st_ino = (ino_t)ref->ino };
+        if (dirfd >= 0 && flock(ref->lockfd, LOCK_EX | LOCK_NB) == 0)
+            (void)unlink_if_same(dirfd, ref->file, &st);
+        close(ref->lockfd);
+        ref->lockfd = -1;
+        return;
+    }
     /* Probe on a fresh description, opened before ours is closed so that
      * it names the same entry if the entry is still there. */
     int p = dirfd >= 0 ? openat(dirfd, ref->file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) : -1;

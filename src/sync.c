@@ -704,6 +704,7 @@ static int set_inheritable_locked(mmf_sync *h, int inheritable, int *fd)
         /* Copies without FD_CLOEXEC; the handle's own stay close-on-exec. */
         int data = fcntl(h->fd, F_DUPFD, 3);
         int lock = h->ref ? fcntl(h->ref->lockfd, F_DUPFD, 3) : -1;
+        mmf__reg_shared(h->ref); /* a child may keep the description */
         int rc = (tok < 0 || data < 0 || (h->ref && lock < 0)) ? -errno : 0;
         d.data_fd = data;
         d.lock_fd = lock;
@@ -760,7 +761,8 @@ int mmf_sync_from_fd_handle(int fd, int *type, mmf_sync **out)
         if (!ref)
             return -ENOMEM;
         *ref = (struct reg_ref){ .ns = d.ns == MMF_NS_GLOBAL ? MMF_NS_GLOBAL : MMF_NS_LOCAL,
-                                 .lockfd = d.lock_fd, .dev = d.dev, .ino = d.ino };
+                                 .lockfd = d.lock_fd, .dev = d.dev, .ino = d.ino,
+                                 .shared = 1 /* with the parent's */ };
         memcpy(ref->file, d.file, sizeof ref->file);
     }
     int rc = make_handle(d.data_fd, d.off, d.type, d.access, ref, out);
