@@ -133,7 +133,10 @@ demo: $(BUILD)/examples/flatdb
 	$(BUILD)/examples/flatdb demo
 
 bench: $(BENCHES)
+	@sh scripts/deps.sh bench
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
+	@echo "== bench/suite: mmf, mmf-win32, linux, boost, wine side by side"
+	@BUILD=$(BUILD) CC="$(CC) $(SANFLAGS)" sh bench/suite/run.sh
 
 install: $(LIB_A) $(LIB_SO) $(BUILD)/mmf
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
