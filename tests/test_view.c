@@ -1045,3 +1045,41 @@ Test(view_filename, memory_view_and_no_view)
     cr_assert_eq(len, 12345, "*len written on failure");
     assert_rc(mmf_section_close(m), 0);
 }
+
+/* A view placed above page granularity is first tried where the last one
+ * was: whatever occupies that spot now (someone else's mapping) is never
+ * replaced, and the new view is still aligned. */
+Test(view_address, granular_placement_never_replaces_a_mapping)
+{
+    uint64_t g = 65536, pg = page_size();
+    mmf_section *s;
+    assert_rc(mmf_section_create_memory(4 * g, MMF_PAGE_READWRITE, 0, &s), 0);
+    mmf_map_options o = { .granularity = g };
+    void *a;
+    assert_rc(mmf_view_map(s, MMF_PAGE_READWRITE, 0, g, &o, &a), 0);
+    assert_rc(mmf_view_unmap(a), 0);
+    /* Someone else takes the spot, and the one just below it. */
+    char *mine = mmap(a, g, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+                      -1, 0);
+    cr_assert_eq(mine, a, "the spot could not be taken for the test");
+    char *below = mmap((char *)a - g, g, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    memset(mine, 0x5a, g);
+    if (below != MAP_FAILED)
+        memset(below, 0xa5, g);
+    for (int i = 0; i < 8; i++) {
+        void *v;
+        assert_rc(mmf_view_map(s, MMF_PAGE_READWRITE, 0, g, &o, &v), 0);
+        cr_assert_eq((uintptr_t)v % g, 0, "view %p not aligned to 64 KiB", v);
+        cr_assert(v != (void *)mine && v != (void *)below, "a view replaced a foreign mapping");
+        memset(v, 0x11, pg);
+        assert_rc(mmf_view_unmap(v), 0);
+    }
+    cr_assert(all_bytes(mine, 0x5a, g), "the foreign mapping's contents changed");
+    if (below != MAP_FAILED) {
+        cr_assert(all_bytes(below, 0xa5, g));
+        munmap(below, g);
+    }
+    munmap(mine, g);
+    mmf_section_close(s);
+}
