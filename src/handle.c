@@ -130,6 +130,36 @@ int mmf_section_dup(mmf_section *h, unsigned access, mmf_section **out)
     return 0;
 }
 
+int mmf__inherit_make(int datafd, struct reg_ref *ref, void *desc, size_t len,
+                      int32_t *data_field, int32_t *lock_field, int fds[3])
+{
+    int tok = memfd_create("mmf-handle", MFD_NOEXEC_SEAL);
+    if (tok < 0 && errno == EINVAL)
+        tok = memfd_create("mmf-handle", 0);
+    int data = tok < 0 ? -1 : fcntl(datafd, F_DUPFD, 3);
+    int lock = data < 0 || !ref ? -1 : fcntl(ref->lockfd, F_DUPFD, 3);
+    int rc = tok < 0 || data < 0 || (ref && lock < 0) ? -errno : 0;
+    mmf__reg_shared(ref); /* a child may keep the description */
+    *data_field = data;
+    *lock_field = lock;
+    if (rc == 0) {
+        ssize_t w = pwrite(tok, desc, len, 0);
+        if (w != (ssize_t)len)
+            rc = w < 0 ? -errno : -EIO;
+    }
+    if (rc < 0) {
+        int all[3] = { tok, data, lock };
+        for (int i = 0; i < 3; i++)
+            if (all[i] >= 0)
+                close(all[i]);
+        return rc;
+    }
+    fds[0] = tok;
+    fds[1] = data;
+    fds[2] = lock;
+    return 0;
+}
+
 int mmf__reg_dup(struct reg_ref *r, struct reg_ref **out)
 {
     /* A duplicate of the entry descriptor shares its description, and so
@@ -187,29 +217,10 @@ static int set_inheritable_locked(mmf_section *h, int inheritable, int *fd)
          * never leaks another. */
         struct handle_desc d;
         describe(h, &d);
-        int rc = 0;
-        int tok = memfd_create("mmf-handle", MFD_NOEXEC_SEAL);
-        if (tok < 0 && errno == EINVAL)
-            tok = memfd_create("mmf-handle", 0);
-        int data = fcntl(h->sec->fd, F_DUPFD, 3);
-        int lock = h->ref ? fcntl(h->ref->lockfd, F_DUPFD, 3) : -1;
-        mmf__reg_shared(h->ref); /* a child may keep the description */
-        if (tok < 0 || data < 0 || (h->ref && lock < 0))
-            rc = -errno;
-        d.data_fd = data;
-        d.lock_fd = lock;
-        if (rc == 0) {
-            ssize_t w = pwrite(tok, &d, sizeof d, 0);
-            if (w != (ssize_t)sizeof d)
-                rc = w < 0 ? -errno : -EIO;
-        }
-        h->inherit[0] = tok;
-        h->inherit[1] = data;
-        h->inherit[2] = lock;
-        if (rc < 0) {
-            mmf__handle_drop_inherit(h);
+        int rc = mmf__inherit_make(h->sec->fd, h->ref, &d, sizeof d, &d.data_fd, &d.lock_fd,
+                                   h->inherit);
+        if (rc < 0)
             return rc;
-        }
     }
     if (fd)
         *fd = h->inherit[0];

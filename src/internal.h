@@ -151,6 +151,13 @@ MMF_HIDDEN int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init in
 /* Adds a hold made elsewhere (dup, inheritance, receipt) to the process's
  * list, so that it is released at exit. */
 MMF_HIDDEN void mmf__reg_track(struct reg_ref *ref);
+/* The inheritable copies of a handle (handle.c): fds[0] a token memfd
+ * holding the description `desc` (len bytes), into whose fields
+ * *data_field and *lock_field the numbers of fds[1] (a copy of datafd)
+ * and fds[2] (of ref's lock descriptor, or -1) are written first.  The
+ * copies have no FD_CLOEXEC.  On failure nothing is left open. */
+MMF_HIDDEN int mmf__inherit_make(int datafd, struct reg_ref *ref, void *desc, size_t len,
+                                 int32_t *data_field, int32_t *lock_field, int fds[3]);
 /* A second hold on the same object (shares the first's lock), tracked. */
 MMF_HIDDEN int mmf__reg_dup(struct reg_ref *ref, struct reg_ref **out);
 /* Marks a hold's description as shared with descriptors elsewhere. */

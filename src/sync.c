@@ -698,28 +698,10 @@ static int set_inheritable_locked(mmf_sync *h, int inheritable, int *fd)
             d.ino = h->ref->ino;
             memcpy(d.file, h->ref->file, sizeof d.file);
         }
-        int tok = memfd_create("mmf-handle", MFD_NOEXEC_SEAL);
-        if (tok < 0 && errno == EINVAL)
-            tok = memfd_create("mmf-handle", 0);
-        /* Copies without FD_CLOEXEC; the handle's own stay close-on-exec. */
-        int data = fcntl(h->fd, F_DUPFD, 3);
-        int lock = h->ref ? fcntl(h->ref->lockfd, F_DUPFD, 3) : -1;
-        mmf__reg_shared(h->ref); /* a child may keep the description */
-        int rc = (tok < 0 || data < 0 || (h->ref && lock < 0)) ? -errno : 0;
-        d.data_fd = data;
-        d.lock_fd = lock;
-        if (rc == 0) {
-            ssize_t w = pwrite(tok, &d, sizeof d, 0);
-            if (w != (ssize_t)sizeof d)
-                rc = w < 0 ? -errno : -EIO;
-        }
-        h->inherit[0] = tok;
-        h->inherit[1] = data;
-        h->inherit[2] = lock;
-        if (rc < 0) {
-            drop_inherit(h);
+        int rc = mmf__inherit_make(h->fd, h->ref, &d, sizeof d, &d.data_fd, &d.lock_fd,
+                                   h->inherit);
+        if (rc < 0)
             return rc;
-        }
     }
     if (fd)
         *fd = h->inherit[0];
