@@ -451,48 +451,33 @@ DWORD WINAPI K32GetMappedFileNameA(HANDLE proc, LPVOID addr, LPSTR buf, DWORD n)
 {
     char path[PATH_MAX];
     size_t len;
+    int cut;
     if (!buf || n == 0) {
         w32_set(ERROR_INVALID_PARAMETER);
         return 0;
     }
     if (mapped_name(proc, addr, path, sizeof path, &len) < 0)
         return 0;
-    if (len < n) {
-        memcpy(buf, path, len + 1);
-        return (DWORD)len;
-    }
-    /* Too small: truncated, NUL-terminated, and the size is returned. */
-    memcpy(buf, path, n - 1);
-    buf[n - 1] = 0;
-    return n;
+    /* Too small: truncated, NUL-terminated, the size returned, no error. */
+    return w32_copy_a(path, buf, n, &cut);
 }
 
 DWORD WINAPI K32GetMappedFileNameW(HANDLE proc, LPVOID addr, LPWSTR buf, DWORD n)
 {
     char path[PATH_MAX];
     size_t len;
+    int cut;
     if (!buf || n == 0) {
         w32_set(ERROR_INVALID_PARAMETER);
         return 0;
     }
     if (mapped_name(proc, addr, path, sizeof path, &len) < 0)
         return 0;
-    WCHAR *tmp = malloc((len + 1) * 2 * sizeof *tmp);
-    if (!tmp) {
+    DWORD r = w32_copy_w(path, buf, n, &cut);
+    if (r == (DWORD)-1) {
         w32_set(ERROR_NOT_ENOUGH_MEMORY);
         return 0;
     }
-    size_t units = w32_to_utf16(path, tmp, (len + 1) * 2);
-    DWORD r;
-    if (units < n) {
-        memcpy(buf, tmp, (units + 1) * sizeof *tmp);
-        r = (DWORD)units;
-    } else {
-        memcpy(buf, tmp, (n - 1) * sizeof *tmp);
-        buf[n - 1] = 0;
-        r = n;
-    }
-    free(tmp);
     return r;
 }
 

@@ -649,60 +649,53 @@ HANDLE WINAPI OpenProcess(DWORD access, BOOL inherit, DWORD pid)
 
 /* ---- the program ---- */
 
-DWORD WINAPI GetModuleFileNameA(HMODULE mod, LPSTR buf, DWORD n)
+/* The running program's path, or NULL with the last error set. */
+static int module_path(HMODULE mod, char path[PATH_MAX])
 {
     if (mod) {
         w32_set(ERROR_MOD_NOT_FOUND);
-        return 0;
+        return -1;
     }
-    char path[PATH_MAX];
-    ssize_t len = readlink("/proc/self/exe", path, sizeof path - 1);
+    ssize_t len = readlink("/proc/self/exe", path, PATH_MAX - 1);
     if (len < 0) {
         w32_fail(-errno);
-        return 0;
+        return -1;
     }
     path[len] = 0;
+    return 0;
+}
+
+DWORD WINAPI GetModuleFileNameA(HMODULE mod, LPSTR buf, DWORD n)
+{
+    char path[PATH_MAX];
+    int cut;
+    if (module_path(mod, path) < 0)
+        return 0;
     if (!buf || n == 0) {
         w32_set(ERROR_INSUFFICIENT_BUFFER);
         return 0;
     }
-    if ((DWORD)len < n) {
-        memcpy(buf, path, (size_t)len + 1);
-        w32_set(ERROR_SUCCESS);
-        return (DWORD)len;
-    }
-    memcpy(buf, path, n - 1);
-    buf[n - 1] = 0;
-    w32_set(ERROR_INSUFFICIENT_BUFFER);
-    return n;
+    DWORD r = w32_copy_a(path, buf, n, &cut);
+    w32_set(cut ? ERROR_INSUFFICIENT_BUFFER : ERROR_SUCCESS);
+    return r;
 }
 
 DWORD WINAPI GetModuleFileNameW(HMODULE mod, LPWSTR buf, DWORD n)
 {
     char path[PATH_MAX];
-    DWORD len = GetModuleFileNameA(mod, path, sizeof path);
-    if (len == 0 || len >= sizeof path)
+    int cut;
+    if (module_path(mod, path) < 0)
         return 0;
-    WCHAR *tmp = malloc((len + 1) * 2 * sizeof *tmp);
-    if (!tmp) {
+    if (!buf || n == 0) {
+        w32_set(ERROR_INSUFFICIENT_BUFFER);
+        return 0;
+    }
+    DWORD r = w32_copy_w(path, buf, n, &cut);
+    if (r == (DWORD)-1) {
         w32_set(ERROR_NOT_ENOUGH_MEMORY);
         return 0;
     }
-    size_t units = w32_to_utf16(path, tmp, (len + 1) * 2);
-    DWORD r;
-    if (!buf || n == 0) {
-        w32_set(ERROR_INSUFFICIENT_BUFFER);
-        r = 0;
-    } else if (units < n) {
-        memcpy(buf, tmp, (units + 1) * sizeof *tmp);
-        r = (DWORD)units;
-    } else {
-        memcpy(buf, tmp, (n - 1) * sizeof *tmp);
-        buf[n - 1] = 0;
-        w32_set(ERROR_INSUFFICIENT_BUFFER);
-        r = n;
-    }
-    free(tmp);
+    w32_set(cut ? ERROR_INSUFFICIENT_BUFFER : ERROR_SUCCESS);
     return r;
 }
 

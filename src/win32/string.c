@@ -107,6 +107,31 @@ size_t w32_to_utf16(const char *s, WCHAR *buf, size_t cap)
     return j;
 }
 
+DWORD w32_copy_a(const char *s, LPSTR buf, DWORD n, int *truncated)
+{
+    size_t len = strlen(s);
+    *truncated = len >= n;
+    size_t k = *truncated ? n - 1 : len;
+    memcpy(buf, s, k);
+    buf[k] = 0;
+    return *truncated ? n : (DWORD)len;
+}
+
+DWORD w32_copy_w(const char *s, LPWSTR buf, DWORD n, int *truncated)
+{
+    size_t cap = strlen(s) + 1; /* UTF-16 never needs more units than bytes */
+    WCHAR *tmp = malloc(cap * sizeof *tmp);
+    if (!tmp)
+        return (DWORD)-1;
+    size_t units = w32_to_utf16(s, tmp, cap);
+    *truncated = units >= n;
+    size_t k = *truncated ? n - 1 : units;
+    memcpy(buf, tmp, k * sizeof *tmp);
+    buf[k] = 0;
+    free(tmp);
+    return *truncated ? n : (DWORD)units;
+}
+
 char *w32_path(const char *p)
 {
     if (((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) && p[1] == ':')

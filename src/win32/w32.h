@@ -121,6 +121,12 @@ W32_HIDDEN char *w32_utf8(LPCWSTR w, DWORD *err);
  * written without the NUL, or the units needed (with the NUL) when cap is
  * too small, as the Windows *W getters report it. */
 W32_HIDDEN size_t w32_to_utf16(const char *s, WCHAR *buf, size_t cap);
+/* Copies s into buf of n (> 0) characters as Windows getters do: the
+ * length without the NUL, or, when it does not fit, n with a truncated,
+ * NUL-terminated copy (*truncated then 1).  The W form converts to UTF-16;
+ * it returns (DWORD)-1 when out of memory. */
+W32_HIDDEN DWORD w32_copy_a(const char *s, LPSTR buf, DWORD n, int *truncated);
+W32_HIDDEN DWORD w32_copy_w(const char *s, LPWSTR buf, DWORD n, int *truncated);
 /* A Windows path made Linux: '\\' becomes '/', a leading "X:" is dropped.
  * Malloc'ed. */
 W32_HIDDEN char *w32_path(const char *p);
