@@ -40,7 +40,7 @@ TEST_BIN := $(BUILD)/tests/mmf-tests
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 BENCHES  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
-.PHONY: all check bench demo install uninstall clean deps-build deps-test fuzz
+.PHONY: all check bench demo install uninstall clean deps-build deps-test fuzz soak
 
 all: $(LIB_A) $(LIB_SO) $(EXAMPLES) $(BUILD)/examples/flatdb $(BUILD)/mmf
 
@@ -99,7 +99,7 @@ ifneq ($(findstring thread,$(SANITIZE)),)
 check: $(BUILD)/tests/threads
 	$(BUILD)/tests/threads
 else
-check: $(TEST_BIN) $(BUILD)/tests/threads $(BUILD)/tests/mmf-child $(BUILD)/tests/handle-child $(BUILD)/tests/sync-child $(BUILD)/mmf
+check: $(TEST_BIN) $(BUILD)/tests/threads $(BUILD)/tests/mmf-child $(BUILD)/tests/handle-child $(BUILD)/tests/sync-child $(BUILD)/tests/stress-child $(BUILD)/mmf
 	$(BUILD)/tests/threads
 	MMF_TEST_CHILD=$(abspath $(BUILD)/tests/mmf-child) \
 	MMF_HANDLE_CHILD=$(abspath $(BUILD)/tests/handle-child) \
@@ -128,6 +128,16 @@ build/fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(wildcard src/*.h src/win32/*.h inc
 
 fuzz: build/fuzz/fuzz_native build/fuzz/fuzz_win32
 	sh fuzz/run.sh $(FUZZ_SECONDS)
+
+# The kill -9 soak: SOAK_KILLS SIGKILLs of processes holding names,
+# mutexes and events at random moments, then a check that nothing is left.
+SOAK_KILLS ?= 1000
+$(BUILD)/soak/soak: soak/soak.c include/mmf.h $(LIB_A)
+	@mkdir -p $(BUILD)/soak
+	$(CC) $(ALL_CFLAGS) soak/soak.c $(LIB_A) $(LDLIBS) -o $@
+
+soak: $(BUILD)/soak/soak
+	sh soak/run.sh -b $(BUILD) --kills $(SOAK_KILLS)
 
 demo: $(BUILD)/examples/flatdb
 	$(BUILD)/examples/flatdb demo

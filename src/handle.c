@@ -64,6 +64,18 @@ static void describe(const mmf_section *h, struct handle_desc *d)
     }
 }
 
+/* The mapping unit of a description: the page size, or the large page
+ * size for a large-page memory section, whose size it divides.  Any other
+ * value (a forged message) would let views run past the memory. */
+static int unit_valid(const struct handle_desc *d)
+{
+    uint64_t page = mmf__page_size(), large = mmf_large_page_size();
+    if (d->unit != page && !(d->unit == large && large && !d->file_backed &&
+                             (d->flags & MMF_SEC_LARGE_PAGES)))
+        return 0;
+    return d->file_backed || d->size % d->unit == 0;
+}
+
 /* Checks a received description against its descriptors and builds the
  * handle, which takes the descriptors over.  On failure they are left to
  * the caller. */
@@ -71,7 +83,7 @@ static int rebuild(const struct handle_desc *d, int data_fd, int lock_fd, mmf_se
 {
     struct stat st;
     if (memcmp(d->magic, desc_magic, sizeof desc_magic) != 0 || (d->access & ~MMF_ACCESS_ALL) ||
-        !mmf__prot_valid_section(d->prot) || d->size == 0 || d->unit == 0 ||
+        !mmf__prot_valid_section(d->prot) || d->size == 0 || !unit_valid(d) ||
         fstat(data_fd, &st) < 0 || !S_ISREG(st.st_mode) || d->file[sizeof d->file - 1])
         return -EINVAL;
     /* A description that claims more than the file holds would make views

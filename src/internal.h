@@ -118,6 +118,7 @@ struct reg_ref {
                                socket): its closer must probe afresh */
     unsigned fork_gen;      /* forks counted when the hold was taken: a
                                fork since then shares it too (name.c) */
+    uint64_t size;          /* the entry's size when it was opened */
 };
 
 /* The first page of every entry file. */

@@ -616,7 +616,7 @@ int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *a
         return rc;
     }
     *ref = (struct reg_ref){ .ns = ns, .lockfd = fd, .dev = st.st_dev, .ino = st.st_ino,
-                             .fork_gen = gen };
+                             .fork_gen = gen, .size = (uint64_t)st.st_size };
     strcpy(ref->file, file);
     mmf__reg_track(ref);
     *refp = ref;

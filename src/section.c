@@ -473,15 +473,25 @@ static int attach(struct reg_ref *ref, const struct obj_header *hdr, unsigned ac
         /* The same file, found again by path and proven by device and
          * inode; a file renamed or replaced since is reached through a
          * live holder's descriptor instead. */
-        fd = open(hdr->path, flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        /* The path is the creator's word, perhaps another user's: look
+         * at what it names (O_PATH opens nothing: no device is touched, no
+         * FIFO blocks) before opening it for real, through that very
+         * description, with our own rights. */
+        int at = open(hdr->path, O_PATH | O_CLOEXEC);
         struct stat st;
-        if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_dev != hdr->file_dev ||
-                        st.st_ino != hdr->file_ino)) {
-            close(fd);
-            fd = -1;
-        } else if (fd < 0 && errno == EACCES) {
-            return -EACCES;
+        fd = -1;
+        if (at >= 0 && fstat(at, &st) == 0 && S_ISREG(st.st_mode) &&
+            st.st_dev == hdr->file_dev && st.st_ino == hdr->file_ino) {
+            char proc[64];
+            snprintf(proc, sizeof proc, "/proc/self/fd/%d", at);
+            fd = open(proc, flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+            if (fd < 0 && errno == EACCES) {
+                close(at);
+                return -EACCES;
+            }
         }
+        if (at >= 0)
+            close(at);
         if (fd < 0)
             fd = open_via_holders(ref, hdr, flags);
         if (fd < 0)
@@ -494,6 +504,10 @@ static int attach(struct reg_ref *ref, const struct obj_header *hdr, unsigned ac
         }
     } else if (given >= 0) {
         fd = given; /* the creator's own, opened before the mode was set */
+    } else if (ref->size < mmf__page_size() || ref->size - mmf__page_size() < hdr->size) {
+        /* An entry cut short (by anyone who may write it): its views
+         * would fault.  Refuse it as something mmf did not make. */
+        return MMF_ESQUATTED;
     } else {
         fd = mmf__reg_reopen(ref, flags);
         if (fd < 0)

@@ -16,9 +16,10 @@
  * timeout is an absolute CLOCK_MONOTONIC deadline (FUTEX_WAIT_BITSET), so
  * EINTR and retries do not stretch it, and a zero timeout never sleeps.
  *
- * Mutex ownership is one 64-bit word, pid << 32 | tid (waiters sleep on
- * seq, so the owner word need not be a 32-bit futex).  An owner that died (process killed, or thread exited) is
- * found with tgkill(pid, tid, 0) == ESRCH: the first waiter to see it takes
+ * Mutex ownership is one 64-bit word, tid << 32 | start time (waiters sleep
+ * on seq, so the owner word need not be a 32-bit futex; see "thread
+ * identity" below).  An owner that died (process killed, or thread exited) is
+ * found through /proc/TID/stat (gone, or started at another time): the first waiter to see it takes
  * the mutex over and is told WAIT_ABANDONED.  Waiters on a held mutex
  * sleep in slices of 20 ms to look again, which bounds how late an
  * abandonment is noticed.  (The kernel's robust futex list is glibc's to
@@ -29,11 +30,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,7 +61,8 @@ struct sync_state {
     uint32_t         manual;    /* event: manual reset */
     uint32_t         recursion; /* mutex: touched by the owner only */
     uint32_t         pad;
-    _Atomic uint64_t owner;     /* mutex: pid << 32 | tid of the owner, or 0 */
+    _Atomic uint64_t owner;     /* mutex: tid << 32 | start time of the
+                                   owner thread, or 0 */
 };
 
 struct mmf_sync {
@@ -77,23 +82,120 @@ struct mmf_sync {
 
 /* ---- thread identity ---- */
 
-/* getpid() and gettid() are system calls in current glibc: both are
- * cached, the pair as one owner word per thread, and forgotten in a fork
- * child (whose only thread has new ids). */
+/*
+ * A mutex owner is one 64-bit word: the owner thread's tid (a pid-namespace
+ * wide number) and a 32-bit tag of that thread's incarnation, which is
+ * what tells a dead owner from an unrelated thread given the same number
+ * later.  Tids are reused: checking the number alone left a mutex owned
+ * forever by whoever got it next (or let that thread take it as its own,
+ * recursively, without being told it was abandoned).
+ *
+ * The tag is the low 30 bits of the inode number of a pidfd for the
+ * thread: since Linux 6.9 pidfds live in pidfs, which gives every thread
+ * and process ever made an inode number of its own.  Older kernels give
+ * all pidfds one inode; there the tag is the low 30 bits of the thread's
+ * start time (clock ticks since boot, /proc/TID/stat), which tells apart
+ * threads started more than a tick (10 ms) apart.
+ *
+ * Each thread computes its word once and caches it; a fork child (whose
+ * only thread is new) forgets it.
+ */
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+#define PIDFS_MAGIC_ 0x50494446
+
 static _Thread_local uint64_t cached_owner;
 static pthread_once_t tid_once = PTHREAD_ONCE_INIT;
 static void tid_forget(void) { cached_owner = 0; }
 static void tid_init(void) { pthread_atfork(NULL, NULL, tid_forget); }
 
+/* Start time and state of thread tid, from /proc/TID/stat: 0, or -1 when
+ * there is no such thread (or no /proc). */
+static int thread_stat(pid_t tid, uint64_t *start, char *state)
+{
+    char path[48], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = 0;
+    /* The command name (field 2) may hold spaces and parentheses: count
+     * fields from the last ')'. */
+    char *p = strrchr(buf, ')');
+    if (!p || p[1] != ' ')
+        return -1;
+    *state = p[2];
+    p += 2; /* field 3 */
+    for (int f = 3; f < 22 && p; f++) {
+        p = strchr(p, ' ');
+        if (p)
+            p++;
+    }
+    if (!p)
+        return -1;
+    *start = strtoull(p, NULL, 10);
+    return 0;
+}
+
+/*
+ * Tags say how they were made, so that a process that could not make one
+ * kind (out of descriptors, an older kernel) never misreads another's:
+ * the top two bits are 10 for a pidfs inode tag, 01 for a start-time tag;
+ * 0 is "no tag" (only the number counts).
+ */
+#define TAG_INODE 0x80000000u
+#define TAG_START 0x40000000u
+#define TAG_KIND  0xC0000000u
+
+/* Thread tid's tag of kind `kind` now: 1 (and *tag; *ended: the thread has
+ * exited but is not reaped yet), 0 when there is no such thread, -1 when
+ * it cannot be told. */
+static int thread_tag(pid_t tid, uint32_t kind, uint32_t *tag, int *ended)
+{
+    *ended = 0;
+    if (kind == TAG_INODE) {
+        int fd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+        if (fd < 0)
+            return errno == ESRCH ? 0 : -1;
+        struct statfs sf;
+        struct stat st;
+        struct pollfd pf = { .fd = fd, .events = POLLIN };
+        int ok = fstatfs(fd, &sf) == 0 && sf.f_type == PIDFS_MAGIC_ && fstat(fd, &st) == 0;
+        *ended = poll(&pf, 1, 0) > 0;
+        close(fd);
+        if (!ok)
+            return -1; /* pidfds without inodes of their own (before 6.9) */
+        *tag = TAG_INODE | ((uint32_t)st.st_ino & ~TAG_KIND);
+        return 1;
+    }
+    uint64_t start;
+    char state;
+    if (thread_stat(tid, &start, &state) < 0)
+        return syscall(SYS_tkill, tid, 0) < 0 && errno == ESRCH ? 0 : -1;
+    *tag = TAG_START | ((uint32_t)start & ~TAG_KIND);
+    *ended = state == 'Z' || state == 'X';
+    return 1;
+}
+
 static uint64_t owner_of_me(void)
 {
     if (!cached_owner) {
         pthread_once(&tid_once, tid_init);
-        cached_owner = (uint64_t)(uint32_t)getpid() << 32 | (uint32_t)syscall(SYS_gettid);
+        pid_t tid = (pid_t)syscall(SYS_gettid);
+        uint32_t tag = 0;
+        int ended;
+        if (thread_tag(tid, TAG_INODE, &tag, &ended) != 1 &&
+            thread_tag(tid, TAG_START, &tag, &ended) != 1)
+            tag = 0;
+        cached_owner = (uint64_t)(uint32_t)tid << 32 | tag;
     }
     return cached_owner;
 }
-
 
 /* ---- futex ---- */
 
@@ -127,10 +229,19 @@ static void sleep_on(struct sync_state *st, uint32_t seen, uint64_t deadline)
 
 /* ---- acquiring ---- */
 
-/* Whether the thread recorded as owner `o` (pid << 32 | tid) is gone. */
+/* Whether the thread recorded as owner `o` is gone: no such thread, a
+ * thread of that number of another incarnation, or one that has exited
+ * and waits to be reaped (a killed process is a zombie until then). */
 static int owner_dead(uint64_t o)
 {
-    return syscall(SYS_tgkill, (pid_t)(o >> 32), (pid_t)(uint32_t)o, 0) < 0 && errno == ESRCH;
+    uint32_t want = (uint32_t)o, tag = 0;
+    int ended;
+    /* An owner without a tag: only its number counts. */
+    uint32_t kind = want & TAG_KIND;
+    int r = thread_tag((pid_t)(o >> 32), kind ? kind : TAG_START, &tag, &ended);
+    if (r <= 0)
+        return r == 0; /* gone; or it cannot be told: the number exists */
+    return ended || (kind && tag != want);
 }
 
 /* One attempt: 1 acquired (*abandoned set for a dead owner's mutex, whose
@@ -453,6 +564,13 @@ static int make_handle(int fd, uint64_t off, int type, unsigned access, struct r
                        mmf_sync **out)
 {
     size_t len = (size_t)mmf__page_size();
+    /* The state page must be there before it is touched: an entry cut
+     * short (by anyone who may write it) would make the read SIGBUS. */
+    struct stat sb;
+    if (fstat(fd, &sb) < 0)
+        return -errno;
+    if ((uint64_t)sb.st_size < off + len)
+        return MMF_ESQUATTED;
     mmf_sync *h = malloc(sizeof *h);
     if (!h)
         return -ENOMEM;
@@ -463,8 +581,10 @@ static int make_handle(int fd, uint64_t off, int type, unsigned access, struct r
         return rc;
     }
     struct sync_state *st = p;
-    struct stat sb;
-    if (st->type != (uint32_t)type || fstat(fd, &sb) < 0) { /* corrupt or foreign */
+    /* (An entry cut short between the check and here still faults: a
+     * writer of the entry can always break the object; see
+     * docs/security.md.) */
+    if (st->type != (uint32_t)type) { /* corrupt or foreign */
         munmap(p, len);
         free(h);
         return MMF_ESQUATTED;

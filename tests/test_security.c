@@ -458,10 +458,9 @@ static void open_truncated_sync(void *arg)
     _exit(rc == MMF_ESQUATTED ? 0 : 10);
 }
 
-/* Disabled: today the open dies of SIGBUS (make_handle() in src/sync.c
- * reads the mapped state page without checking the entry's size); see
- * docs/security.md, "Known gaps".  Enable once fixed. */
-Test(security_registry, truncated_sync_entry_fails_cleanly, .disabled = true)
+/* The open used to die of SIGBUS (make_handle() in src/sync.c read the
+ * mapped state page without checking the entry's size). */
+Test(security_registry, truncated_sync_entry_fails_cleanly)
 {
     registry_private(0755);
     char name[256], dir[PATH_MAX], entry[NAME_MAX + 1], p[PATH_MAX + NAME_MAX + 2];
@@ -479,6 +478,25 @@ Test(security_registry, truncated_sync_entry_fails_cleanly, .disabled = true)
     cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
               "mmf_sync_open of a truncated entry: status %#x (10: not MMF_ESQUATTED)", st);
     assert_rc(mmf_sync_close(m), 0);
+}
+
+/* A named memory section whose entry was cut short: opening it is
+ * refused (views of it would fault); the creator's handle is unharmed. */
+Test(security_registry, truncated_section_entry_is_refused)
+{
+    registry_private(0755);
+    char name[256], dir[PATH_MAX], entry[NAME_MAX + 1], p[PATH_MAX + NAME_MAX + 2];
+    nm(name, "Local\\", "tsect");
+    registry_local(dir);
+    learn_entry(name, dir, entry);
+    entry_path(p, dir, entry);
+    mmf_create_options o = opts(name);
+    mmf_section *s = NULL, *t = ((mmf_section *)(uintptr_t)0x5e5e);
+    assert_rc(mmf_section_create(-1, 4 * page_size(), MMF_PAGE_READWRITE, 0, &o, &s), 0);
+    cr_assert_eq(truncate(p, (off_t)(2 * page_size())), 0, "truncate: %s", strerror(errno));
+    assert_rc(mmf_section_open(name, MMF_ACCESS_READ, &t), MMF_ESQUATTED);
+    cr_assert_eq(t, ((mmf_section *)(uintptr_t)0x5e5e), "a refused open wrote its output");
+    assert_rc(mmf_section_close(s), 0);
 }
 
 /* MMF_REGISTRY_DIR is read with secure_getenv: a setgid (or setuid)
@@ -1292,10 +1310,9 @@ Test(security_overflow, forged_handle_sizes_are_refused)
 }
 
 /* Units that are not the page size: refused, or views that stay inside
- * the 2 pages the memfd has.  (Disabled: the library accepts any non-zero
- * unit, and a unit of 3 or 3 pages gives a view reaching past the memfd,
- * which faults when touched; see docs/security.md, "Known gaps".) */
-Test(security_overflow, forged_handle_units_stay_inside, .disabled = true)
+ * the 2 pages the memfd has.  (The library used to accept any non-zero
+ * unit: a unit of 3 or 3 pages gave a view reaching past the memfd.) */
+Test(security_overflow, forged_handle_units_stay_inside)
 {
     uint64_t pg = page_size();
     mmf_section *h = mem_section(2 * pg, MMF_PAGE_READWRITE, 0);
@@ -1638,8 +1655,8 @@ Test(security_users, global_dir_made_by_a_user)
  * inode.  The creator (any user, for a Global name) can replace the path
  * with a symlink to a FIFO or a device: the opener must not open it.
  * Here a writer blocked on a FIFO shows whether root's open opened the
- * FIFO for reading.  (Disabled: today it does; docs/security.md, "Known
- * gaps" 3.)
+ * FIFO for reading.  (It used to: attach() in src/section.c now looks at
+ * the path with O_PATH first.)
  */
 static void *fifo_writer(void *arg)
 {
@@ -1649,7 +1666,7 @@ static void *fifo_writer(void *arg)
     return NULL;
 }
 
-Test(security_users, file_section_path_is_not_opened_blindly, .disabled = true)
+Test(security_users, file_section_path_is_not_opened_blindly)
 {
     need_setpriv();
     registry_private(01777);
