@@ -720,6 +720,13 @@ static inline void registry_cleanup(void)
     }
 }
 
+/* The .fini of suites that use a private registry and the temp directory. */
+static inline void test_cleanup(void)
+{
+    registry_cleanup();
+    tmp_cleanup();
+}
+
 /* The registry's base: the private one, else $MMF_REGISTRY_DIR, /dev/shm. */
 static inline const char *registry_base(void)
 {

@@ -21,13 +21,7 @@
 
 #define MiB ((uint64_t)1 << 20)
 
-static void commit_fini(void)
-{
-    registry_cleanup();
-    tmp_cleanup();
-}
-
-TestSuite(commit, .fini = commit_fini, .timeout = 60);
+TestSuite(commit, .fini = test_cleanup, .timeout = 60);
 
 #define SENTINEL ((mmf_section *)(uintptr_t)0x5e5e5e50)
 

@@ -14,14 +14,8 @@
 
 #include "../examples/flatdb/flatdb.c"
 
-static void flatdb_fini(void)
-{
-    tmp_cleanup();
-    registry_cleanup();
-}
-
 TestSuite(flatdb, .fini = tmp_cleanup, .timeout = 60);
-TestSuite(flatdb_procs, .fini = flatdb_fini, .timeout = 60);
+TestSuite(flatdb_procs, .fini = test_cleanup, .timeout = 60);
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */

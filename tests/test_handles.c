@@ -16,15 +16,9 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
-static void handles_fini(void)
-{
-    registry_cleanup();
-    tmp_cleanup();
-}
-
-TestSuite(handle_dup, .fini = handles_fini, .timeout = 30);
-TestSuite(handle_inherit, .fini = handles_fini, .timeout = 30);
-TestSuite(handle_socket, .fini = handles_fini, .timeout = 30);
+TestSuite(handle_dup, .fini = test_cleanup, .timeout = 30);
+TestSuite(handle_inherit, .fini = test_cleanup, .timeout = 30);
+TestSuite(handle_socket, .fini = test_cleanup, .timeout = 30);
 
 #define SENTINEL ((mmf_section *)(uintptr_t)0x5e5e5e50)
 #define RW_ACCESS (MMF_ACCESS_READ | MMF_ACCESS_WRITE)

@@ -14,21 +14,15 @@
 
 #include <time.h>
 
-static void named_fini(void)
-{
-    registry_cleanup();
-    tmp_cleanup();
-}
-
-TestSuite(named_create, .fini = named_fini, .timeout = 60);
-TestSuite(named_open, .fini = named_fini, .timeout = 60);
-TestSuite(named_names, .fini = named_fini, .timeout = 60);
-TestSuite(named_query, .fini = named_fini, .timeout = 60);
-TestSuite(named_lifetime, .fini = named_fini, .timeout = 60);
-TestSuite(named_kill, .fini = named_fini, .timeout = 120);
-TestSuite(named_gc, .fini = named_fini, .timeout = 60);
-TestSuite(named_security, .fini = named_fini, .timeout = 60);
-TestSuite(named_squat, .fini = named_fini, .timeout = 60);
+TestSuite(named_create, .fini = test_cleanup, .timeout = 60);
+TestSuite(named_open, .fini = test_cleanup, .timeout = 60);
+TestSuite(named_names, .fini = test_cleanup, .timeout = 60);
+TestSuite(named_query, .fini = test_cleanup, .timeout = 60);
+TestSuite(named_lifetime, .fini = test_cleanup, .timeout = 60);
+TestSuite(named_kill, .fini = test_cleanup, .timeout = 120);
+TestSuite(named_gc, .fini = test_cleanup, .timeout = 60);
+TestSuite(named_security, .fini = test_cleanup, .timeout = 60);
+TestSuite(named_squat, .fini = test_cleanup, .timeout = 60);
 
 #define SENTINEL ((mmf_section *)(uintptr_t)0x5e5e5e50)
 #define VSENTINEL ((void *)(uintptr_t)0x5e5e5e50)

@@ -10,13 +10,7 @@
 
 #include "helpers.h"
 
-static void nc_fini(void)
-{
-    registry_cleanup();
-    tmp_cleanup();
-}
-
-TestSuite(named_close, .fini = nc_fini, .timeout = 60);
+TestSuite(named_close, .fini = test_cleanup, .timeout = 60);
 
 static mmf_section *make(const char *name)
 {

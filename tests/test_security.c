@@ -31,17 +31,11 @@
 
 #include "win32/windows.h"
 
-static void security_fini(void)
-{
-    registry_cleanup();
-    tmp_cleanup();
-}
-
-TestSuite(security_registry, .fini = security_fini, .timeout = 60);
-TestSuite(security_names, .fini = security_fini, .timeout = 60);
-TestSuite(security_fds, .fini = security_fini, .timeout = 120);
-TestSuite(security_overflow, .fini = security_fini, .timeout = 60);
-TestSuite(security_users, .fini = security_fini, .timeout = 60);
+TestSuite(security_registry, .fini = test_cleanup, .timeout = 60);
+TestSuite(security_names, .fini = test_cleanup, .timeout = 60);
+TestSuite(security_fds, .fini = test_cleanup, .timeout = 120);
+TestSuite(security_overflow, .fini = test_cleanup, .timeout = 60);
+TestSuite(security_users, .fini = test_cleanup, .timeout = 60);
 
 #define SENTINEL ((mmf_section *)(uintptr_t)0x5e5e5e50)
 #define YSENTINEL ((mmf_sync *)(uintptr_t)0x5e5e5e50)

@@ -24,13 +24,7 @@
 #define STRESS_PROCS    4
 #define STRESS_PTHREADS 4  /* in each child */
 
-static void stress_fini(void)
-{
-    registry_cleanup();
-    tmp_cleanup();
-}
-
-TestSuite(stress, .fini = stress_fini, .timeout = 90);
+TestSuite(stress, .fini = test_cleanup, .timeout = 90);
 
 /* The stress-child program, or NULL when it was not built. */
 static const char *stress_child_path(char *buf)

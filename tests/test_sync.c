@@ -22,19 +22,13 @@
 #include <stdatomic.h>
 #include <time.h>
 
-static void sync_fini(void)
-{
-    registry_cleanup();
-    tmp_cleanup();
-}
-
-TestSuite(sync_mutex, .fini = sync_fini, .timeout = 60);
-TestSuite(sync_mutex_proc, .fini = sync_fini, .timeout = 120);
-TestSuite(sync_semaphore, .fini = sync_fini, .timeout = 60);
-TestSuite(sync_event, .fini = sync_fini, .timeout = 60);
-TestSuite(sync_wait, .fini = sync_fini, .timeout = 60);
-TestSuite(sync_names, .fini = sync_fini, .timeout = 60);
-TestSuite(sync_bad, .fini = sync_fini, .timeout = 60);
+TestSuite(sync_mutex, .fini = test_cleanup, .timeout = 60);
+TestSuite(sync_mutex_proc, .fini = test_cleanup, .timeout = 120);
+TestSuite(sync_semaphore, .fini = test_cleanup, .timeout = 60);
+TestSuite(sync_event, .fini = test_cleanup, .timeout = 60);
+TestSuite(sync_wait, .fini = test_cleanup, .timeout = 60);
+TestSuite(sync_names, .fini = test_cleanup, .timeout = 60);
+TestSuite(sync_bad, .fini = test_cleanup, .timeout = 60);
 
 #define SSENTINEL ((mmf_sync *)(uintptr_t)0x5e5e5e50)
 

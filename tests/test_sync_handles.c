@@ -18,18 +18,12 @@
 #include <pthread.h>
 #include <sys/eventfd.h>
 
-static void synch_fini(void)
-{
-    registry_cleanup();
-    tmp_cleanup();
-}
-
-TestSuite(synch_dup, .fini = synch_fini, .timeout = 60);
-TestSuite(synch_same, .fini = synch_fini, .timeout = 60);
-TestSuite(synch_inherit, .fini = synch_fini, .timeout = 60);
-TestSuite(synch_token, .fini = synch_fini, .timeout = 60);
-TestSuite(synch_section_none, .fini = synch_fini, .timeout = 60);
-TestSuite(synch_fds, .fini = synch_fini, .timeout = 60);
+TestSuite(synch_dup, .fini = test_cleanup, .timeout = 60);
+TestSuite(synch_same, .fini = test_cleanup, .timeout = 60);
+TestSuite(synch_inherit, .fini = test_cleanup, .timeout = 60);
+TestSuite(synch_token, .fini = test_cleanup, .timeout = 60);
+TestSuite(synch_section_none, .fini = test_cleanup, .timeout = 60);
+TestSuite(synch_fds, .fini = test_cleanup, .timeout = 60);
 
 #define SSENTINEL ((mmf_sync *)(uintptr_t)0x5e5e5e50)
 #define SECSENTINEL ((mmf_section *)(uintptr_t)0x5e5e5e50)

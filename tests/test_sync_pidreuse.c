@@ -5,13 +5,7 @@
  */
 #include "helpers.h"
 
-static void pr_fini(void)
-{
-    registry_cleanup();
-    tmp_cleanup();
-}
-
-TestSuite(sync_pidreuse, .fini = pr_fini, .timeout = 60);
+TestSuite(sync_pidreuse, .fini = test_cleanup, .timeout = 60);
 
 /* Makes the next fork get pid `want`; returns 0, or -1 when not root. */
 static int next_pid_is(pid_t want)

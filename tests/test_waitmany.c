@@ -25,17 +25,11 @@
 #include <sys/prctl.h>
 #include <time.h>
 
-static void wm_fini(void)
-{
-    registry_cleanup();
-    tmp_cleanup();
-}
-
-TestSuite(waitmany_args, .fini = wm_fini, .timeout = 60);
-TestSuite(waitmany_any, .fini = wm_fini, .timeout = 60);
-TestSuite(waitmany_all, .fini = wm_fini, .timeout = 60);
-TestSuite(waitmany_proc, .fini = wm_fini, .timeout = 120);
-TestSuite(waitmany_timeout, .fini = wm_fini, .timeout = 60);
+TestSuite(waitmany_args, .fini = test_cleanup, .timeout = 60);
+TestSuite(waitmany_any, .fini = test_cleanup, .timeout = 60);
+TestSuite(waitmany_all, .fini = test_cleanup, .timeout = 60);
+TestSuite(waitmany_proc, .fini = test_cleanup, .timeout = 120);
+TestSuite(waitmany_timeout, .fini = test_cleanup, .timeout = 60);
 
 #define SSENTINEL ((mmf_sync *)(uintptr_t)0x5e5e5e50)
 

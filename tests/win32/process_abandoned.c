@@ -13,17 +13,21 @@ static int child(char **argv)
     const char *mode = argv[2];
     HANDLE mx, ready, sem;
     if (strcmp(mode, "take") == 0 || strcmp(mode, "take_hang") == 0) {
-        /* argv: child take <mutex> <ready event> */
+        /* argv: child take <mutex> <ready event> <go event> */
         mx = CreateMutexA(NULL, FALSE, argv[3]);
         ready = OpenEventA(EVENT_MODIFY_STATE, FALSE, argv[4]);
-        if (!mx || !ready)
+        HANDLE go = OpenEventA(SYNCHRONIZE, FALSE, argv[5]);
+        if (!mx || !ready || !go)
             return 90;
         if (WaitForSingleObject(mx, 10000) != WAIT_OBJECT_0)
             return 91;
         SetEvent(ready);
         if (strcmp(mode, "take_hang") == 0)
             Sleep(30000);
-        return 3;   /* ends owning the mutex */
+        /* Ends owning the mutex, but only when the parent has looked at it
+         * while we were alive: a dead owner's mutex is abandoned at once. */
+        WaitForSingleObject(go, 10000);
+        return 3;
     }
     if (strcmp(mode, "release") == 0) {
         /* argv: child release <mutex>: not the owner */
@@ -63,8 +67,8 @@ static int child(char **argv)
 
 int main(int argc, char **argv)
 {
-    char mname[200], rname[200], sname[200], pname[200], qname[200], args[600];
-    HANDLE mx, ready, sem, ping, pong, h[2];
+    char mname[200], rname[200], sname[200], pname[200], qname[200], gname[200], args[800];
+    HANDLE mx, ready, sem, ping, pong, go, h[2];
     PROCESS_INFORMATION pi;
     DWORD code, r;
     int i, ok;
@@ -77,14 +81,17 @@ int main(int argc, char **argv)
     t_name(sname, sizeof sname, "Local\\", "sem");
     t_name(pname, sizeof pname, "Local\\", "ping");
     t_name(qname, sizeof qname, "Local\\", "pong");
+    t_name(gname, sizeof gname, "Local\\", "go");
     mx = CreateMutexA(NULL, FALSE, mname);
     ready = CreateEventA(NULL, FALSE, FALSE, rname);
+    go = CreateEventA(NULL, TRUE, FALSE, gname); /* manual: set once, for all */
 
     /* 1. the owner returns from main */
-    snprintf(args, sizeof args, "child take %s %s", mname, rname);
+    snprintf(args, sizeof args, "child take %s %s %s", mname, rname, gname);
     res("spawn_take", t_spawn(args, FALSE, &pi));
     printf("take ready: %lu\n", UL(WaitForSingleObject(ready, 10000)));
     printf("take owned_by_child wait0: %lu\n", UL(WaitForSingleObject(mx, 0)));
+    SetEvent(go);
     printf("take child_exit=%lu\n", UL(t_join(&pi)));
     printf("take after_exit wait: %lu\n", UL(WaitForSingleObject(mx, 5000)));
     res("take release", ReleaseMutex(mx));
@@ -101,7 +108,7 @@ int main(int argc, char **argv)
     res("foreign_release still_ours", ReleaseMutex(mx));
 
     /* 2. the owner is killed */
-    snprintf(args, sizeof args, "child take_hang %s %s", mname, rname);
+    snprintf(args, sizeof args, "child take_hang %s %s %s", mname, rname, gname);
     res("spawn_take_hang", t_spawn(args, FALSE, &pi));
     printf("hang ready: %lu\n", UL(WaitForSingleObject(ready, 10000)));
     printf("hang owned_by_child wait0: %lu\n", UL(WaitForSingleObject(mx, 0)));
@@ -111,7 +118,7 @@ int main(int argc, char **argv)
     ReleaseMutex(mx);
 
     /* 3. abandoned in a wait-any */
-    snprintf(args, sizeof args, "child take %s %s", mname, rname);
+    snprintf(args, sizeof args, "child take %s %s %s", mname, rname, gname);
     t_spawn(args, FALSE, &pi);
     WaitForSingleObject(ready, 10000);
     t_join(&pi);
