@@ -96,11 +96,13 @@ deps-build:
 # Criterion cannot start under ThreadSanitizer (Snaipe/Criterion#274): the
 # TSan variant runs the threaded scenarios as a plain program instead.
 ifneq ($(findstring thread,$(SANITIZE)),)
-check: $(BUILD)/tests/threads
+check: $(BUILD)/tests/threads $(BUILD)/tests/threads_win32
 	$(BUILD)/tests/threads
+	$(BUILD)/tests/threads_win32
 else
-check: $(TEST_BIN) $(BUILD)/tests/threads $(BUILD)/tests/mmf-child $(BUILD)/tests/handle-child $(BUILD)/tests/sync-child $(BUILD)/tests/stress-child $(BUILD)/mmf
+check: $(TEST_BIN) $(BUILD)/tests/threads $(BUILD)/tests/threads_win32 $(BUILD)/tests/mmf-child $(BUILD)/tests/handle-child $(BUILD)/tests/sync-child $(BUILD)/tests/stress-child $(BUILD)/mmf
 	$(BUILD)/tests/threads
+	$(BUILD)/tests/threads_win32
 	MMF_TEST_CHILD=$(abspath $(BUILD)/tests/mmf-child) \
 	MMF_HANDLE_CHILD=$(abspath $(BUILD)/tests/handle-child) \
 	MMF_CLI=$(abspath $(BUILD)/mmf) $(TEST_BIN)
@@ -114,6 +116,9 @@ $(BUILD)/tests/%-child: tests/child/%-child.c $(wildcard tests/child/*.h) $(LIB_
 
 $(BUILD)/tests/threads: tests/standalone/threads.c $(LIB_A) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LIB_A) $(LDLIBS)
+
+$(BUILD)/tests/threads_win32: tests/standalone/threads_win32.c $(LIB_A) | $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) $(W32_CFLAGS) $< -o $@ $(LIB_A) $(LDLIBS)
 
 # libFuzzer harnesses: the library built into each with clang's fuzzer,
 # address and undefined-behaviour sanitizers.  `make fuzz FUZZ_SECONDS=N`.
