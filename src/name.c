@@ -201,6 +201,10 @@ static int census_deaths(int ns)
 
 static pthread_mutex_t dir_lock = PTHREAD_MUTEX_INITIALIZER;
 static int dir_fd[2] = { -1, -1 };
+/* The effective uid the directories were opened for: the owner every
+ * Local entry must have (geteuid() is a system call; a process that
+ * changes its euid later keeps its directories, see docs/security.md). */
+static _Atomic uid_t dir_uid;
 /* Entries removed by sweeps nobody asked for, not yet reported by
  * mmf_registry_gc() (guarded by dir_lock). */
 static int swept;
@@ -225,6 +229,7 @@ static int open_dir(int ns)
         base = "/dev/shm";
     char path[PATH_MAX];
     uid_t me = geteuid();
+    atomic_store(&dir_uid, me);
     if (ns == MMF_NS_LOCAL)
         snprintf(path, sizeof path, "%s/mmf-%u", base, (unsigned)me);
     else
@@ -356,7 +361,7 @@ static int entry_sane(const struct stat *st, int ns)
 {
     if (!S_ISREG(st->st_mode) || (st->st_mode & 07111))
         return 0;
-    return ns == MMF_NS_GLOBAL || st->st_uid == geteuid();
+    return ns == MMF_NS_GLOBAL || st->st_uid == atomic_load(&dir_uid);
 }
 
 /* Removes `file` if it is still the inode `st` describes.  The caller holds
