@@ -467,6 +467,25 @@ static inline const char *child_program(void)
     return helper_program("MMF_TEST_CHILD", "mmf-child");
 }
 
+/* Another test child, @file, in the directory of the mmf-child program
+ * (the Makefile builds them all into one), written to @buf (PATH_MAX):
+ * returns @buf, or NULL when it is not there. */
+static inline const char *sibling_child(const char *file, char *buf)
+{
+    const char *env = getenv("MMF_TEST_CHILD");
+    if (env && *env) {
+        snprintf(buf, PATH_MAX, "%s", env);
+    } else {
+        ssize_t n = readlink("/proc/self/exe", buf, PATH_MAX - 1);
+        cr_assert_gt(n, 0, "readlink /proc/self/exe: %s", strerror(errno));
+        buf[n] = '\0';
+    }
+    char *slash = strrchr(buf, '/');
+    cr_assert_not_null(slash);
+    snprintf(slash + 1, PATH_MAX - (size_t)(slash + 1 - buf), "%s", file);
+    return access(buf, X_OK) == 0 ? buf : NULL;
+}
+
 /*
  * Starts the command line @lead followed by @args (both NULL-terminated;
  * lead[0] is found as execvp would), its stdin and stdout on pipes.  Uses
@@ -571,6 +590,14 @@ static inline int child_rc(struct child *c, const char *cmd)
     } while (0)
 
 /* Reads the next line and asserts it is exactly @want. */
+/* A child's positive answer to a counting command ("fdcount", "execfds"). */
+static inline int child_count(struct child *c, const char *cmd)
+{
+    int n = child_rc(c, cmd);
+    cr_assert_gt(n, 0, "child %s: %d", cmd, n);
+    return n;
+}
+
 static inline void child_expect_line(struct child *c, const char *want)
 {
     char line[1024];

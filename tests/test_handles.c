@@ -69,14 +69,6 @@ static void expect_info(struct child *c, uint64_t size, unsigned prot, unsigned 
     child_expect_line(c, want);
 }
 
-/* The child's answer to "fdcount" or "execfds". */
-static int child_count(struct child *c, const char *cmd)
-{
-    int n = child_rc(c, cmd);
-    cr_assert_gt(n, 0, "child %s: %d", cmd, n);
-    return n;
-}
-
 /* What a child that inherits nothing of ours from mmf has open: its answer
  * to "fdcount" (and to "execfds" through @exec, when not NULL). */
 static int baseline_fds(int *exec)

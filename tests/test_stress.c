@@ -29,18 +29,7 @@ TestSuite(stress, .fini = test_cleanup, .timeout = 90);
 /* The stress-child program, or NULL when it was not built. */
 static const char *stress_child_path(char *buf)
 {
-    const char *env = getenv("MMF_TEST_CHILD");
-    if (env && *env) {
-        snprintf(buf, PATH_MAX, "%s", env);
-    } else {
-        ssize_t n = readlink("/proc/self/exe", buf, PATH_MAX - 1);
-        cr_assert_gt(n, 0, "readlink /proc/self/exe: %s", strerror(errno));
-        buf[n] = '\0';
-    }
-    char *slash = strrchr(buf, '/');
-    cr_assert_not_null(slash);
-    snprintf(slash + 1, PATH_MAX - (size_t)(slash + 1 - buf), "stress-child");
-    return access(buf, X_OK) == 0 ? buf : NULL;
+    return sibling_child("stress-child", buf);
 }
 
 struct stress_proc {

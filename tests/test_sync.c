@@ -56,15 +56,8 @@ static mmf_sync *sync_open_ok(const char *name, int type)
 static const char *sync_child_program(void)
 {
     static char path[PATH_MAX];
-    const char *env = getenv("MMF_TEST_CHILD");
-    if (env && *env) {
-        char dir[PATH_MAX];
-        snprintf(dir, sizeof dir, "%s", env);
-        pathf(path, sizeof path, "%s/sync-child", dirname(dir));
-    } else {
-        snprintf(path, sizeof path, "%s", helper_program("MMF_SYNC_CHILD", "sync-child"));
-    }
-    cr_assert_eq(access(path, X_OK), 0, "%s is missing (make build/tests/sync-child)", path);
+    cr_assert_not_null(sibling_child("sync-child", path),
+                       "%s is missing (make build/tests/sync-child)", path);
     return path;
 }
 

@@ -133,15 +133,8 @@ static void assert_no_rights(mmf_sync *h, int type)
 static const char *sync_child_program(void)
 {
     static char path[PATH_MAX];
-    const char *env = getenv("MMF_TEST_CHILD");
-    if (env && *env) {
-        char dir[PATH_MAX];
-        snprintf(dir, sizeof dir, "%s", env);
-        pathf(path, sizeof path, "%s/sync-child", dirname(dir));
-    } else {
-        snprintf(path, sizeof path, "%s", helper_program("MMF_SYNC_CHILD", "sync-child"));
-    }
-    cr_assert_eq(access(path, X_OK), 0, "%s is missing (make build/tests/sync-child)", path);
+    cr_assert_not_null(sibling_child("sync-child", path),
+                       "%s is missing (make build/tests/sync-child)", path);
     return path;
 }
 
@@ -191,14 +184,6 @@ static void expect_inherit_fails(struct child *c, int only)
                   "the child's rebuild gave %d (%s), expected -EBADF or -EINVAL", rc,
                   mmf_strerror(rc));
     cr_assert_eq(type, 0, "a failed rebuild reported type %d", type);
-}
-
-/* The child's answer to "fdcount" or "execfds". */
-static int child_count(struct child *c, const char *cmd)
-{
-    int n = child_rc(c, cmd);
-    cr_assert_gt(n, 0, "child %s: %d", cmd, n);
-    return n;
 }
 
 /* What a sync-child that inherits nothing of mmf's has open ("fdcount")

@@ -1,12 +1,14 @@
 /*
- * child_args.h — what the test children share: argument parsing and a
- * small stack of handles.  Define CHILD_NAME (for messages) and
+ * child_args.h — what the test children share: argument parsing, a small
+ * stack of handles, and a descriptor count.  Define CHILD_NAME (for messages) and
  * CHILD_HANDLE_T (the handle type) before including it.
  */
 #ifndef MMF_CHILD_ARGS_H
 #define MMF_CHILD_ARGS_H
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -49,6 +51,32 @@ static void push(CHILD_HANDLE_T *s)
 static CHILD_HANDLE_T *top(void)
 {
     return nhandles ? handles[nhandles - 1] : NULL;
+}
+
+/* Counts the open descriptors (all, or only those an exec would keep),
+ * leaving out the one that reads the directory. */
+static int count_fds(int only_inheritable)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return -errno;
+    int self = dirfd(d), n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        int fd = atoi(e->d_name);
+        if (fd == self)
+            continue;
+        if (only_inheritable) {
+            int fl = fcntl(fd, F_GETFD);
+            if (fl < 0 || (fl & FD_CLOEXEC))
+                continue;
+        }
+        n++;
+    }
+    closedir(d);
+    return n;
 }
 
 #endif

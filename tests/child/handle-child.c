@@ -47,32 +47,6 @@
 #define CHILD_HANDLE_T mmf_section
 #include "child_args.h"
 
-/* Counts the open descriptors (all, or only those an exec would keep),
- * leaving out the one that reads the directory. */
-static int count_fds(int only_inheritable)
-{
-    DIR *d = opendir("/proc/self/fd");
-    if (!d)
-        return -errno;
-    int self = dirfd(d), n = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        int fd = atoi(e->d_name);
-        if (fd == self)
-            continue;
-        if (only_inheritable) {
-            int fl = fcntl(fd, F_GETFD);
-            if (fl < 0 || (fl & FD_CLOEXEC))
-                continue;
-        }
-        n++;
-    }
-    closedir(d);
-    return n;
-}
-
 static void do_read(long long off, long long len)
 {
     mmf_section *s = top();
