@@ -388,6 +388,7 @@ struct named_init {
     struct obj_header hdr;
     uint64_t          data_off; /* memory sections: the data's offset */
     int               commit;
+    int               file_fd;  /* file sections: the caller's descriptor */
 };
 
 /* Writes the header page and, for a memory section, sizes and commits the
@@ -398,6 +399,17 @@ static int init_entry(int fd, void *arg, struct obj_header *hdr)
     uint64_t len = ni->data_off + (ni->hdr.file_backed ? 0 : ni->hdr.size);
     if (ftruncate(fd, (off_t)len) < 0)
         return errno == EFBIG || errno == EINVAL ? -EINVAL : -errno;
+    if (ni->hdr.file_backed) {
+        /* The file grows to the section's size before the name exists:
+         * an opener in another process finds the name and maps the file
+         * at once, and must not find it short (SIGBUS).  (check_file()
+         * refused a non-writable section larger than its file.) */
+        struct stat st;
+        if (fstat(ni->file_fd, &st) < 0)
+            return -errno;
+        if ((uint64_t)st.st_size < ni->hdr.size && ftruncate(ni->file_fd, (off_t)ni->hdr.size) < 0)
+            return -errno;
+    }
     if (!ni->hdr.file_backed && ni->commit) {
         int rc = commit(fd, ni->data_off, ni->hdr.size, 0);
         if (rc < 0)
@@ -558,6 +570,7 @@ int mmf_section_create(int fd, uint64_t size, unsigned prot, unsigned flags,
         ni.hdr.file_ino = st.st_ino;
         ni.hdr.flags = flags & ~(MMF_SEC_COMMIT | MMF_SEC_RESERVE);
         ni.data_off = mmf__page_size();  /* the header page only */
+        ni.file_fd = fd;
     } else {
         uint64_t page = mmf__page_size();
         if (size == 0 || size > (uint64_t)INT64_MAX / 2)
