@@ -349,7 +349,9 @@ MMF_EXTERN int mmf_section_from_fd_handle(int fd, mmf_section **out);
 /*
  * mmf_section_send - send a copy of a handle over a connected AF_UNIX
  * socket (SCM_RIGHTS).  The sender's handle is unchanged.
- * Errors: -EBADF; -EPIPE, -ECONNRESET, -ENOTSOCK and other send errors.
+ * Errors: -EBADF; -EPIPE, -ECONNRESET, -ENOTSOCK and other send errors;
+ * -EMFILE (a named memory section opens its data descriptor at its first
+ * use, here or at its first view).
  */
 MMF_EXTERN int mmf_section_send(int sock, mmf_section *h);
 
@@ -625,7 +627,9 @@ typedef struct mmf_map_options {
  *         past the end of the section, including arithmetic overflow);
  *         MMF_EADDRINUSE (the requested range is not entirely free: nothing
  *         that is mapped is ever replaced); -ENOMEM (no address space, or the
- *         commit for a large copy view); -EPERM (execute on a noexec mount).
+ *         commit for a large copy view); -EPERM (execute on a noexec mount);
+ *         -EMFILE, -ENFILE (the first use of a named memory section opens
+ *         the descriptor its views share, and none was left).
  */
 MMF_EXTERN int mmf_view_map(mmf_section *s, unsigned prot, uint64_t offset,
                             uint64_t size, const mmf_map_options *opt,

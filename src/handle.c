@@ -186,7 +186,7 @@ int mmf__reg_dup(struct reg_ref *r, struct reg_ref **out)
     /* Field by field: the list links of r belong to the list lock, and
      * other threads move them. */
     *ref = (struct reg_ref){ .ns = r->ns, .lockfd = fd, .dev = r->dev, .ino = r->ino,
-                             .shared = 1 };
+                             .shared = 1, .lock_rw = r->lock_rw };
     mmf__reg_shared(r);
     memcpy(ref->file, r->file, sizeof ref->file);
     mmf__reg_track(ref);
@@ -227,9 +227,12 @@ static int set_inheritable_locked(mmf_section *h, int inheritable, int *fd)
         /* Our own copies without FD_CLOEXEC: the handle's usual
          * descriptors stay close-on-exec, so making one handle inheritable
          * never leaks another. */
+        int data = mmf__section_fd(h);
+        if (data < 0)
+            return data;
         struct handle_desc d;
         describe(h, &d);
-        int rc = mmf__inherit_make(h->sec->fd, h->ref, &d, sizeof d, &d.data_fd, &d.lock_fd,
+        int rc = mmf__inherit_make(data, h->ref, &d, sizeof d, &d.data_fd, &d.lock_fd,
                                    h->inherit);
         if (rc < 0)
             return rc;
@@ -265,9 +268,12 @@ int mmf_section_send(int sock, mmf_section *h)
 {
     if (!mmf__section_of(h))
         return -EBADF;
+    int data = mmf__section_fd(h);
+    if (data < 0)
+        return data;
     struct handle_desc d;
     describe(h, &d);
-    int fds[2] = { h->sec->fd, h->ref ? h->ref->lockfd : -1 };
+    int fds[2] = { data, h->ref ? h->ref->lockfd : -1 };
     mmf__reg_shared(h->ref); /* the receiver shares the description */
     int nfds = h->ref ? 2 : 1;
     union {

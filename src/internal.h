@@ -40,7 +40,10 @@ MMF_HIDDEN int mmf__prot_to_mmap(unsigned prot);        /* PROT_* bits */
 
 struct section {
     atomic_long refs;     /* handles + views */
-    int         fd;       /* our own descriptor: a dup of the file, or memfd */
+    _Atomic int fd;       /* our own descriptor: a dup of the file, or memfd;
+                             -1 for a named memory section until its first
+                             view needs it (mmf__section_fd) */
+    int         data_flags; /* O_RDONLY or O_RDWR: how that one is opened */
     uint64_t    size;     /* exact (file) or rounded to `unit` (memory) */
     uint64_t    unit;     /* mapping unit: page size or large page size */
     unsigned    prot;     /* MMF_PAGE_* maximum protection */
@@ -69,6 +72,7 @@ struct section_args {
     uint64_t size, unit, data_off;
     unsigned prot, flags, access;
     int file_backed;
+    int data_flags;       /* fd -1 only: how mmf__section_fd opens it */
     struct reg_ref *ref;
 };
 
@@ -80,6 +84,10 @@ MMF_HIDDEN void mmf__section_ref(struct section *s);
 MMF_HIDDEN void mmf__section_unref(struct section *s);
 /* The section behind a live handle, or NULL. */
 MMF_HIDDEN struct section *mmf__section_of(const mmf_section *h);
+/* The section's data descriptor, opened on first use for a named memory
+ * section (an open that is never mapped costs no second description);
+ * a negative code if it cannot be opened. */
+MMF_HIDDEN int mmf__section_fd(const mmf_section *h);
 
 /* ---- the truncation guard (truncate.c) ---- */
 
@@ -119,6 +127,8 @@ struct reg_ref {
     unsigned fork_gen;      /* forks counted when the hold was taken: a
                                fork since then shares it too (name.c) */
     uint64_t size;          /* the entry's size when it was opened */
+    int      lock_rw;       /* lockfd is open for writing: the entry's mode
+                               gave us write access (checked by the open) */
 };
 
 /* The first page of every entry file. */
@@ -142,12 +152,15 @@ typedef int (*mmf_reg_init)(int fd, void *arg, struct obj_header *hdr);
 
 /* Finds or makes the object called `name` of type `type`.  With init NULL
  * only opens.  Returns 0 (made), MMF_EXISTED, or a negative code; fills
- * *ref (a fresh allocation) and *hdr.  When it made the object and datafd
- * is not NULL, *datafd is a read-write description of the entry opened
- * before its mode was set (a creator may give itself a mode it could not
- * open with, 0400 say); otherwise -1. */
+ * *ref (a fresh allocation) and *hdr.  With want_rw the hold is opened for
+ * writing when the entry's mode allows it (ref->lock_rw tells), so the
+ * access check happens at open time, as Windows checks a DACL.  When it
+ * made the object and datafd is not NULL, *datafd is a read-write
+ * description of the entry opened before its mode was set, if that mode
+ * denies its creator writing (0400, say); otherwise -1, and the caller
+ * opens one when it needs it (mmf__reg_reopen). */
 MMF_HIDDEN int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init,
-                                void *arg, unsigned mode, struct reg_ref **ref,
+                                void *arg, unsigned mode, int want_rw, struct reg_ref **ref,
                                 struct obj_header *hdr, int *datafd);
 /* Adds a hold made elsewhere (dup, inheritance, receipt) to the process's
  * list, so that it is released at exit. */

@@ -24,7 +24,9 @@
  *     first (an opener, a creator, a sweep) removes it.
  *   - The lock is never taken on a description that a view maps: a
  *     MAP_SHARED mapping pins its description, so the lock (and the name)
- *     would outlive the handle.  Views map a second description.
+ *     would outlive the handle.  Views map a second description, opened
+ *     when the first view needs it (section.c), so that an open which is
+ *     never mapped costs the one description.
  *   - Every path is relative to a directory descriptor verified once, with
  *     O_NOFOLLOW on every entry: /dev/shm is world-writable, so names could
  *     otherwise be redirected by planted symlinks or squatted files.
@@ -395,7 +397,10 @@ static int publish(int t, const char *proc, int dirfd, const char *file)
 
 /* Makes, fills and publishes a new entry.  On success *out is its locked
  * descriptor, *st its stat, *hdr its header, and (if datafd) *datafd a
- * read-write description of it for mapping. */
+ * read-write description of it for mapping when the mode would deny the
+ * creator one later, else -1.  (Opened by name later, that description
+ * shows the entry's path in /proc/PID/maps, which `mmf views` reads;
+ * through /proc/self/fd it shows the anonymous O_TMPFILE inode.) */
 static int create_entry(int dirfd, const char *file, const char *bare, mmf_reg_init init,
                         void *arg, unsigned mode, int *out, struct stat *st,
                         struct obj_header *hdr, int *datafd)
@@ -434,19 +439,6 @@ static int create_entry(int dirfd, const char *file, const char *bare, mmf_reg_i
     }
     if (rc == 0)
         rc = publish(t, proc, dirfd, file); /* -EEXIST: another came first */
-    if (rc == 0 && datafd && data < 0) {
-        /* Opened by name, the description shows the entry's path in
-         * /proc/PID/maps (what `mmf views` reads); through /proc/self/fd
-         * it would show the anonymous O_TMPFILE inode. */
-        data = openat(dirfd, file, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-        struct stat a;
-        if (data >= 0 && (fstat(data, &a) < 0 || a.st_ino != st->st_ino)) {
-            close(data);
-            data = -1;
-        }
-        if (data < 0 && (data = open(proc, O_RDWR | O_CLOEXEC)) < 0)
-            rc = -errno;
-    }
     if (rc < 0) {
         if (data >= 0)
             close(data);
@@ -478,20 +470,53 @@ static int lock_shared(int fd)
     }
 }
 
+/* Reads the header; the long path field only for a file section (most of
+ * the page, and no memory section has one). */
 static int read_header(int fd, struct obj_header *hdr)
 {
-    ssize_t n = pread(fd, hdr, sizeof *hdr, 0);
+    const size_t head = offsetof(struct obj_header, path);
+    ssize_t n = pread(fd, hdr, head, 0);
     if (n < 0)
         return -errno;
-    if ((size_t)n != sizeof *hdr || memcmp(hdr->magic, magic, sizeof magic) != 0)
+    if ((size_t)n != head || memcmp(hdr->magic, magic, sizeof magic) != 0)
         return MMF_ESQUATTED;
+    hdr->path[0] = '\0';
+    if (hdr->file_backed) {
+        n = pread(fd, hdr->path, sizeof hdr->path, (off_t)head);
+        if (n < 0)
+            return -errno;
+        if ((size_t)n != sizeof hdr->path)
+            return MMF_ESQUATTED;
+    }
     hdr->path[sizeof hdr->path - 1] = '\0';
     hdr->name[sizeof hdr->name - 1] = '\0';
     return 0;
 }
 
+/* Opens an entry to hold it: for writing when asked and allowed (*rw says
+ * which), never following a symlink.  O_NONBLOCK: a FIFO planted in the
+ * world-writable global directory must not hang us before we can see
+ * what it is. */
+static int open_entry(int dirfd, const char *file, int want_rw, int *rw)
+{
+    const int base = O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
+    if (want_rw) {
+        /* Denied writing (mode, read-only file system), or not a file
+         * one could write (a directory): the read-only open decides,
+         * and the checks that follow it tell a squatter. */
+        int fd = openat(dirfd, file, O_RDWR | base);
+        if (fd >= 0 || (errno != EACCES && errno != EISDIR && errno != EROFS)) {
+            *rw = fd >= 0;
+            return fd;
+        }
+    }
+    *rw = 0;
+    return openat(dirfd, file, O_RDONLY | base);
+}
+
 int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *arg,
-                     unsigned mode, struct reg_ref **refp, struct obj_header *hdr, int *datafd)
+                     unsigned mode, int want_rw, struct reg_ref **refp, struct obj_header *hdr,
+                     int *datafd)
 {
     if (datafd)
         *datafd = -1;
@@ -511,12 +536,10 @@ int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *a
         return dirfd;
     }
 
-    int fd, created = 0, rechecked = 0;
+    int fd, created = 0, rechecked = 0, rw = 0;
     struct stat st;
     for (;;) {
-        /* O_NONBLOCK: a FIFO planted in the world-writable global
-         * directory must not hang us before we can see what it is. */
-        fd = openat(dirfd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        fd = open_entry(dirfd, file, want_rw, &rw);
         if (fd < 0) {
             if (errno == ELOOP) {
                 rc = MMF_ESQUATTED;
@@ -546,6 +569,7 @@ int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *a
                 break;
             }
             rc = create_entry(dirfd, file, bare, init, arg, mode, &fd, &st, hdr, datafd);
+            rw = 1; /* the O_TMPFILE description */
             if (rc == -EEXIST)
                 continue;
             if (rc == -ENOENT && !rechecked) {
@@ -621,7 +645,7 @@ int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init, void *a
         return rc;
     }
     *ref = (struct reg_ref){ .ns = ns, .lockfd = fd, .dev = st.st_dev, .ino = st.st_ino,
-                             .fork_gen = gen, .size = (uint64_t)st.st_size };
+                             .fork_gen = gen, .size = (uint64_t)st.st_size, .lock_rw = rw };
     strcpy(ref->file, file);
     mmf__reg_track(ref);
     *refp = ref;

@@ -37,8 +37,9 @@ void mmf__section_ref(struct section *s)
 void mmf__section_unref(struct section *s)
 {
     if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1) {
-        close(s->fd); /* and so unlocks the truncation guard, if it was the
-                         description's last descriptor (truncate.c) */
+        if (s->fd >= 0)
+            close(s->fd); /* and so unlocks the truncation guard, if it was
+                             the description's last descriptor (truncate.c) */
         free(s);
     }
 }
@@ -48,6 +49,27 @@ struct section *mmf__section_of(const mmf_section *h)
     if (!h || h->magic != MMF_SECTION_MAGIC)
         return NULL;
     return h->sec;
+}
+
+int mmf__section_fd(const mmf_section *h)
+{
+    struct section *s = h->sec;
+    int fd = atomic_load_explicit(&s->fd, memory_order_acquire);
+    if (fd >= 0)
+        return fd;
+    /* Any hold names the entry (dup'ed handles share the section; the one
+     * that created it may be closed).  Two threads may race here: the
+     * loser closes its copy and uses the winner's. */
+    if (!h->ref)
+        return -EBADF;
+    int mine = mmf__reg_reopen(h->ref, s->data_flags);
+    if (mine < 0)
+        return mine;
+    if (!atomic_compare_exchange_strong(&s->fd, &fd, mine)) {
+        close(mine);
+        return fd;
+    }
+    return mine;
 }
 
 /* The rights a create gives its handle: what the protection allows (as
@@ -75,7 +97,8 @@ int mmf__section_new(int fd, const struct section_args *a, mmf_section **out)
         return -ENOMEM;
     }
     atomic_init(&s->refs, 1);
-    s->fd = fd;
+    atomic_init(&s->fd, fd);
+    s->data_flags = a->data_flags;
     s->size = a->size;
     s->unit = a->unit;
     s->prot = a->prot;
@@ -476,7 +499,7 @@ static int open_via_holders(const struct reg_ref *ref, const struct obj_header *
  * (for files) decides whether they can be had: the open fails with
  * -EACCES otherwise, like a DACL check. */
 static int attach(struct reg_ref *ref, const struct obj_header *hdr, unsigned access,
-                  int given, mmf_section **out)
+                  int made, int given, mmf_section **out)
 {
     int writable = (access & MMF_ACCESS_WRITE) && (hdr->prot & MMF_PAGE_WRITE);
     int flags = writable ? O_RDWR : O_RDONLY;
@@ -514,24 +537,26 @@ static int attach(struct reg_ref *ref, const struct obj_header *hdr, unsigned ac
             close(fd);
             return rc;
         }
-    } else if (given >= 0) {
-        fd = given; /* the creator's own, opened before the mode was set */
-    } else if (ref->size < mmf__page_size() || ref->size - mmf__page_size() < hdr->size) {
+    } else if (!made &&
+               (ref->size < mmf__page_size() || ref->size - mmf__page_size() < hdr->size)) {
         /* An entry cut short (by anyone who may write it): its views
          * would fault.  Refuse it as something mmf did not make. */
         return MMF_ESQUATTED;
+    } else if (writable && !ref->lock_rw && given < 0) {
+        return -EACCES; /* the entry's mode denied the hold writing */
     } else {
-        fd = mmf__reg_reopen(ref, flags);
-        if (fd < 0)
-            return fd;
+        /* The creator's own, opened before its mode was set; or none
+         * yet: the first view opens one (mmf__section_fd), so an open
+         * that is never mapped costs no second description. */
+        fd = given;
     }
     struct section_args a = { .size = hdr->size, .unit = mmf__page_size(), .prot = hdr->prot,
                               .flags = hdr->flags, .access = access,
                               .file_backed = (int)hdr->file_backed,
                               .data_off = hdr->file_backed ? 0 : mmf__page_size(),
-                              .ref = ref };
+                              .data_flags = flags, .ref = ref };
     int rc = mmf__section_new(fd, &a, out);
-    if (rc < 0)
+    if (rc < 0 && fd >= 0)
         close(fd);
     return rc;
 }
@@ -586,18 +611,15 @@ int mmf_section_create(int fd, uint64_t size, unsigned prot, unsigned flags,
 
     struct reg_ref *ref;
     struct obj_header hdr;
-    int cfd;
-    rc = mmf__reg_acquire(name, MMF_TYPE_SECTION, init_entry, &ni, mode, &ref, &hdr, &cfd);
+    int cfd = -1; /* a file section maps the file, not the entry */
+    rc = mmf__reg_acquire(name, MMF_TYPE_SECTION, init_entry, &ni, mode,
+                          (prot & MMF_PAGE_WRITE) != 0, &ref, &hdr, fd < 0 ? &cfd : NULL);
     if (rc < 0)
         return rc;
     int existed = rc == MMF_EXISTED;
-    if (fd >= 0 && cfd >= 0) {
-        close(cfd); /* a file section maps the file, not the entry */
-        cfd = -1;
-    }
     /* attach() takes cfd over, on failure too. */
     if (existed || fd < 0)
-        rc = attach(ref, &hdr, access_for_prot(prot), cfd, out);
+        rc = attach(ref, &hdr, access_for_prot(prot), !existed, cfd, out);
     else
         rc = file_section(fd, size, prot, flags, ref, out);
     if (rc < 0) {
@@ -613,10 +635,11 @@ int mmf_section_open(const char *name, unsigned access, mmf_section **out)
         return -EINVAL;
     struct reg_ref *ref;
     struct obj_header hdr;
-    int rc = mmf__reg_acquire(name, MMF_TYPE_SECTION, NULL, NULL, 0, &ref, &hdr, NULL);
+    int rc = mmf__reg_acquire(name, MMF_TYPE_SECTION, NULL, NULL, 0,
+                              (access & MMF_ACCESS_WRITE) != 0, &ref, &hdr, NULL);
     if (rc < 0)
         return rc;
-    rc = attach(ref, &hdr, access, -1, out);
+    rc = attach(ref, &hdr, access, 0, -1, out);
     if (rc < 0)
         mmf__reg_release(ref);
     return rc;

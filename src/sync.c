@@ -663,7 +663,7 @@ static int sync_create(int type, uint32_t word, uint32_t max, uint32_t manual, i
     struct reg_ref *ref;
     struct obj_header hdr;
     int cfd;
-    int rc = mmf__reg_acquire(name, (uint32_t)reg_type(type), init_entry, &si, mode, &ref, &hdr,
+    int rc = mmf__reg_acquire(name, (uint32_t)reg_type(type), init_entry, &si, mode, 0, &ref, &hdr,
                               &cfd);
     if (rc < 0)
         return rc;
@@ -708,7 +708,7 @@ int mmf_sync_open(const char *name, int type, unsigned access, mmf_sync **out)
         return -EINVAL;
     struct reg_ref *ref;
     struct obj_header hdr;
-    int rc = mmf__reg_acquire(name, (uint32_t)reg_type(type), NULL, NULL, 0, &ref, &hdr, NULL);
+    int rc = mmf__reg_acquire(name, (uint32_t)reg_type(type), NULL, NULL, 0, 0, &ref, &hdr, NULL);
     if (rc < 0)
         return rc;
     int fd = mmf__reg_reopen(ref, O_RDWR);

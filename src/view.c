@@ -181,6 +181,9 @@ int mmf_view_map(mmf_section *h, unsigned prot, uint64_t offset, uint64_t size,
     if (len > SIZE_MAX || (want && (uintptr_t)want > UINTPTR_MAX - len))
         return -ENOMEM;
 
+    int fd = mmf__section_fd(h);
+    if (fd < 0)
+        return fd;
     struct view *v = calloc(1, sizeof *v);
     struct prot_run *run = malloc(sizeof *run);
     if (!v || !run) {
@@ -190,7 +193,7 @@ int mmf_view_map(mmf_section *h, unsigned prot, uint64_t offset, uint64_t size,
     }
     int flags = (prot & MMF_PAGE_COPY) ? MAP_PRIVATE : MAP_SHARED;
     int err = 0;
-    void *p = place(want, len, align, s->unit, mmf__prot_to_mmap(prot), flags, s->fd,
+    void *p = place(want, len, align, s->unit, mmf__prot_to_mmap(prot), flags, fd,
                     s->data_off + offset, &err);
     if (!p) {
         free(v);

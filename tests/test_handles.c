@@ -781,8 +781,13 @@ Test(handle_inherit, close_releases_inheritable_descriptors)
     registry_private(0755);
     char name[128];
     hname(name, "closeinh");
-    /* Touch the registry first: its directory descriptor stays open. */
+    /* Touch the registry first: its directory descriptor stays open.  And
+     * map `keep` once: a named section opens its data description at its
+     * first use, and keeps it for as long as the section lives. */
     mmf_section *keep = named_mem(name, page_size(), MMF_PAGE_READWRITE);
+    void *p = NULL;
+    assert_rc(mmf_view_map(keep, MMF_PAGE_READWRITE, 0, 0, NULL, &p), 0);
+    assert_rc(mmf_view_unmap(p), 0);
     int before = count_fds();
     mmf_section *h = mem_section(page_size(), MMF_PAGE_READWRITE, 0);
     mmf_section *n = NULL;

@@ -24,7 +24,7 @@ Test(types, a_name_of_another_type_is_etype)
     snprintf(name, sizeof name, "Local\\types-%d", (int)getpid());
     struct reg_ref *ref;
     struct obj_header hdr;
-    int rc = mmf__reg_acquire(name, MMF_TYPE_MUTEX, init_mutex, NULL, 0600, &ref, &hdr, NULL);
+    int rc = mmf__reg_acquire(name, MMF_TYPE_MUTEX, init_mutex, NULL, 0600, 0, &ref, &hdr, NULL);
     cr_assert_eq(rc, 0, "making the mutex entry: %s", mmf_strerror(rc));
 
     mmf_section *s = NULL;
@@ -36,7 +36,7 @@ Test(types, a_name_of_another_type_is_etype)
 
     /* The failed calls did not take the name or disturb the holder. */
     struct reg_ref *ref2;
-    rc = mmf__reg_acquire(name, MMF_TYPE_MUTEX, NULL, NULL, 0, &ref2, &hdr, NULL);
+    rc = mmf__reg_acquire(name, MMF_TYPE_MUTEX, NULL, NULL, 0, 0, &ref2, &hdr, NULL);
     cr_assert_eq(rc, MMF_EXISTED);
     cr_assert_eq(hdr.type, (uint32_t)MMF_TYPE_MUTEX);
     mmf__reg_release(ref2);
