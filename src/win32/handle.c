@@ -60,17 +60,50 @@ static struct w32_obj *slot_get(int fd)
     return fd >= 0 && (size_t)fd < nslots ? slots[fd] : NULL;
 }
 
-/* A descriptor that reserves a handle number: an eventfd is the cheapest
- * descriptor there is, needs no file system, and nothing ever reads it. */
+/* A descriptor that reserves a handle number.  Nothing ever reads it, so
+ * all of them are duplicates of one eventfd made once: a dup and an fstat
+ * cost a third of a new eventfd (which allocates a file).  The fstat proves
+ * the original is still ours: closed behind the library's back, its number
+ * may already be another descriptor (the next one opened takes it), whose
+ * duplicate would keep that file open.  Then a new original is made, and
+ * the number is left to whoever has it now. */
+static pthread_mutex_t base_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic int base_fd = -1;
+static _Atomic unsigned long long base_dev, base_ino;
+
 static int placeholder(void)
 {
-    int fd = eventfd(0, EFD_CLOEXEC);
-    if (fd >= 0 && fd < 3) { /* never hand out the stdio numbers */
-        int f2 = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-        close(fd);
-        fd = f2;
+    for (;;) {
+        int base = atomic_load_explicit(&base_fd, memory_order_acquire);
+        if (base >= 0) {
+            int fd = fcntl(base, F_DUPFD_CLOEXEC, 3); /* never a stdio number */
+            if (fd < 0 && errno != EBADF)
+                return -1;
+            struct stat st;
+            if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == atomic_load(&base_dev) &&
+                st.st_ino == atomic_load(&base_ino))
+                return fd;
+            if (fd >= 0)
+                close(fd);
+        }
+        pthread_mutex_lock(&base_lock);
+        if (atomic_load(&base_fd) == base) {
+            struct stat st;
+            int e = eventfd(0, EFD_CLOEXEC);
+            if (e >= 0 && fstat(e, &st) < 0) {
+                close(e);
+                e = -1;
+            }
+            if (e < 0) {
+                pthread_mutex_unlock(&base_lock);
+                return -1;
+            }
+            atomic_store(&base_dev, st.st_dev);
+            atomic_store(&base_ino, st.st_ino);
+            atomic_store_explicit(&base_fd, e, memory_order_release);
+        }
+        pthread_mutex_unlock(&base_lock);
     }
-    return fd;
 }
 
 static struct w32_obj *entry_new(int kind, void *obj, int fd, DWORD flags)
