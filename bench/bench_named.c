@@ -8,11 +8,17 @@
  *      + shm_open(O_RDWR) + close both + shm_unlink            (target <= 1.5)
  *   2. open + close of a name that a holder handle keeps alive
  *      vs shm_open(O_RDWR) + close                             (target <= 1.5)
+ *   2a. the floor: the system calls of 2 with no library code around them,
+ *      on the held name's registry entry, vs shm_open + close: mmf's 7
+ *      (openat, flock EX|NB that fails, flock SH, fstat, pread of the
+ *      header; at close flock EX|NB that fails, close), and the 5 of the
+ *      leanest exact scheme we know (no probe at open, no fstat)
+ *                                                             (informational)
  *   3. open + close as in 2 while N other named 4 KiB sections
  *      (MMF_SEC_RESERVE) are held open, vs the same with none: the ratio
  *      is what a crowded registry costs.  N is 10,000, or fewer when
- *      RLIMIT_NOFILE (raised to its hard limit) cannot hold two
- *      descriptors per named handle                           (informational)
+ *      RLIMIT_NOFILE (raised to its hard limit) cannot hold them
+ *                                                             (informational)
  *
  * Method: each figure is the median over BENCH_ROUNDS rounds; a round runs
  * a calibrated number of iterations (about BENCH_ROUND_NS long), the same
@@ -37,7 +43,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/file.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mmf.h"
@@ -166,6 +174,49 @@ static void shm_open_close(void *arg, long n)
     }
 }
 
+/* 2a: the floor.  The entry's directory and file name, set in main. */
+static int floor_dir = -1;
+static char floor_file[96];
+
+static int floor_open(void)
+{
+    int fd = openat(floor_dir, floor_file, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        fail_sys("openat (registry entry)");
+    return fd;
+}
+
+/* mmf's 7 calls, as strace shows them for mmf_section_open + close. */
+static void floor7(void *arg, long n)
+{
+    (void)arg;
+    char hdr[256];
+    struct stat st;
+    for (long i = 0; i < n; i++) {
+        int fd = floor_open();
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0 || flock(fd, LOCK_SH | LOCK_NB) != 0 ||
+            fstat(fd, &st) != 0 || pread(fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr ||
+            flock(fd, LOCK_EX | LOCK_NB) == 0)
+            fail_check("floor: a lock or read of the held entry went otherwise");
+        close(fd);
+    }
+}
+
+/* The 5 calls of the leanest scheme: openat, the shared lock, one read,
+ * the closing probe, close. */
+static void floor5(void *arg, long n)
+{
+    (void)arg;
+    char hdr[256];
+    for (long i = 0; i < n; i++) {
+        int fd = floor_open();
+        if (flock(fd, LOCK_SH | LOCK_NB) != 0 || pread(fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr ||
+            flock(fd, LOCK_EX | LOCK_NB) == 0)
+            fail_check("floor: a lock or read of the held entry went otherwise");
+        close(fd);
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* The machine and the process                                         */
 /* ------------------------------------------------------------------ */
@@ -261,6 +312,18 @@ int main(int argc, char **argv)
     run_pair(mmf_open_close, mmf_held, shm_open_close, shm_held, &m2, &b2);
     add_row("open+close of a held name", m2, b2, 1.5);
 
+    /* ---- 2a. the floor ---- */
+    floor_dir = open(regdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (floor_dir < 0)
+        fail_sys("open (registry directory)");
+    snprintf(floor_file, sizeof floor_file, "%s", mmf_held);
+    double f7, fb7, f5, fb5;
+    run_pair(floor7, NULL, shm_open_close, shm_held, &f7, &fb7);
+    add_row("floor: mmf's 7 system calls alone", f7, fb7, 0);
+    run_pair(floor5, NULL, shm_open_close, shm_held, &f5, &fb5);
+    add_row("floor: the leanest exact scheme's 5 alone", f5, fb5, 0);
+    close(floor_dir);
+
     /* ---- 3. the same with a crowd of other live names ---- */
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
@@ -274,7 +337,7 @@ int main(int argc, char **argv)
         fail_sys("opendir (/proc/self/fd)");
     long crowd = CROWD_WANTED;
     if (rl.rlim_max != RLIM_INFINITY) {
-        long room = ((long)rl.rlim_max - fds_before - FD_SPARE) / 2;
+        long room = (long)rl.rlim_max - fds_before - FD_SPARE; /* one each */
         if (room < crowd)
             crowd = room > 0 ? room : 0;
     }
@@ -340,6 +403,13 @@ int main(int argc, char **argv)
            "+ close (COMMIT)\n");
     printf("row 2: bare = shm_open(O_RDWR) + close; a holder keeps each name "
            "alive\n");
+    printf("floor rows: the system calls of row 2 made by hand on the held entry, "
+           "no library code;\n"
+           "       mmf's 7 (openat, flock EX|NB failing, flock SH, fstat, pread 256 B; "
+           "flock EX|NB failing, close)\n"
+           "       and 5 (openat, flock SH, pread; flock EX|NB failing, close)\n");
+    printf("       the 5 calls alone are %.2fx shm_open+close, mmf's 7 alone %.2fx, "
+           "mmf itself %.2fx\n", f5 / fb5, f7 / fb7, m2 / b2);
     printf("row 3: 'mmf' = mmf with %ld other live names, 'bare' = mmf with "
            "none (row 2)\n", crowd);
     printf("       with the names live: bare shm_open+close %.1f ns/op; "

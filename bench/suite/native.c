@@ -127,7 +127,8 @@ static void mmf_named_open(void *arg, long n)
 
 /* Raises the descriptor limit (the hard one too, when privileged) so
  * that the crowd fits; returns the crowd size possible: an mmf named
- * handle holds two descriptors. */
+ * handle holds one descriptor, and the Linux crowd opened beside it as
+ * many. */
 static long name_crowd_size(long wanted)
 {
     struct rlimit rl;
@@ -385,7 +386,8 @@ static void run_names(void)
     long n = name_crowd_size(SUITE_LIVE_NAMES);
     if (n < SUITE_LIVE_NAMES)
         suite_note("open_live (mmf): %ld live names, not %ld: RLIMIT_NOFILE allows no more "
-                   "(2 descriptors per named handle)", n, SUITE_LIVE_NAMES);
+                   "(a descriptor per named handle, and one per name of the Linux crowd "
+                   "open beside it)", n, SUITE_LIVE_NAMES);
     mmf_section **crowd = name_crowd_open(n);
     lx_name_crowd_open(SUITE_LIVE_NAMES);
     pair("open_live", mmf_named_open, held, lx_named_open);

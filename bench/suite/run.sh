@@ -119,7 +119,8 @@ if command -v taskset >/dev/null 2>&1 && [ -n "$cpu" ]; then
 else
     note "not pinned: taskset (util-linux) missing"
 fi
-# Room for the 10,000 live names (mmf holds two descriptors per named handle).
+# Room for the 10,000 live names (a descriptor per mmf named handle, and
+# one per name of the Linux crowd open beside them).
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 tmo=""
 command -v timeout >/dev/null 2>&1 && tmo="timeout 300"
