@@ -218,3 +218,39 @@ Test(named_lazy, sending_an_unmapped_handle)
     assert_rc(mmf_section_close(a), 0);
     assert_registry_empty();
 }
+
+/* Out of descriptors at the first view: the view fails with -EMFILE and
+ * changes nothing; with room again, the same handle maps. */
+Test(named_lazy, first_view_without_a_free_descriptor)
+{
+    registry_private(0755);
+    mmf_section *a = make("lz8", page_size());
+    mmf_section *b = NULL;
+    assert_rc(mmf_section_open("lz8", MMF_ACCESS_ALL, &b), 0);
+    struct rlimit old;
+    cr_assert_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+    /* Fill every free number below a low limit, then lower the limit. */
+    int fds[MAX_FDS], n = 0;
+    int before = count_fds();
+    struct rlimit low = { (rlim_t)count_fds() + 8, old.rlim_max };
+    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+    for (int fd; n < MAX_FDS && (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;)
+        fds[n++] = fd;
+    cr_assert_eq(errno, EMFILE);
+    void *p = (void *)(uintptr_t)0x5e5e5000;
+    int rc = mmf_view_map(b, MMF_PAGE_READWRITE, 0, 0, NULL, &p);
+    for (int i = 0; i < n; i++)
+        close(fds[i]);
+    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+    int after = count_fds();
+    assert_rc(rc, -EMFILE);
+    cr_assert_eq(p, (void *)(uintptr_t)0x5e5e5000, "the address was written on failure");
+    cr_assert_eq(after, before, "a failed first view left a descriptor");
+    cr_assert_eq(mmf_view_count(), 0, "a failed first view is counted");
+    char *v = view(b, MMF_PAGE_READWRITE);
+    strcpy(v, "mapped at last");
+    assert_rc(mmf_view_unmap(v), 0);
+    assert_rc(mmf_section_close(b), 0);
+    assert_rc(mmf_section_close(a), 0);
+    assert_registry_empty();
+}
