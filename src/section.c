@@ -453,7 +453,7 @@ static int init_entry(int fd, void *arg, struct obj_header *hdr)
  * path no longer leads to it (renamed, replaced): the holders of the entry
  * are the flock owners in /proc/locks, and one of their descriptors is the
  * file.  Works for the same user (or root); returns -ESTALE otherwise. */
-static int open_via_holders(const struct reg_ref *ref, const struct obj_header *hdr, int flags)
+static int scan_holders(const struct reg_ref *ref, const struct obj_header *hdr, int flags)
 {
     FILE *f = fopen("/proc/locks", "re");
     if (!f)
@@ -491,6 +491,18 @@ static int open_via_holders(const struct reg_ref *ref, const struct obj_header *
         closedir(d);
     }
     fclose(f);
+    return fd;
+}
+
+/* /proc/locks is read a page at a time from a list that other processes
+ * keep changing, and a line can be missed when locks come and go between
+ * two reads (many processes taking locks at once): a miss is tried again
+ * before it counts. */
+static int open_via_holders(const struct reg_ref *ref, const struct obj_header *hdr, int flags)
+{
+    int fd = -ESTALE;
+    for (int pass = 0; pass < 3 && fd == -ESTALE; pass++)
+        fd = scan_holders(ref, hdr, flags);
     return fd;
 }
 
