@@ -242,6 +242,76 @@ Test(w32file, delete_on_close)
     cr_assert_eq(access(path, F_OK), -1, "the file outlived its handle");
 }
 
+/* The name removed at the last close must still be the file that was
+ * opened: a file put in its place is left alone, and so is the original
+ * renamed away (Windows would delete it under its new name; a path is all
+ * Linux has). */
+Test(w32file, delete_on_close_spares_a_file_put_in_its_place)
+{
+    char path[PATH_MAX], moved[PATH_MAX];
+    tmp_path("f", path);
+    tmp_path("moved", moved);
+    HANDLE h = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_NEW,
+                           FILE_FLAG_DELETE_ON_CLOSE, NULL);
+    cr_assert_neq(h, INVALID_HANDLE_VALUE);
+    cr_assert_eq(rename(path, moved), 0);
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    cr_assert(CloseHandle(h));
+    cr_assert_eq(access(path, F_OK), 0, "the newcomer under the name was deleted");
+    cr_assert_eq(access(moved, F_OK), 0, "the renamed original was deleted");
+}
+
+/* Windows closes a process's handles when it ends: a normal exit removes
+ * the files still open with the flag.  A fork child shares the parent's
+ * records but its exit must not remove them. */
+Test(w32file, delete_on_close_at_exit_of_its_process_only)
+{
+    char mine[PATH_MAX], childs[PATH_MAX];
+    tmp_path("mine", mine);
+    tmp_path("childs", childs);
+    HANDLE h = CreateFileA(mine, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_NEW,
+                           FILE_FLAG_DELETE_ON_CLOSE, NULL);
+    cr_assert_neq(h, INVALID_HANDLE_VALUE);
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        HANDLE c = CreateFileA(childs, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_NEW,
+                               FILE_FLAG_DELETE_ON_CLOSE, NULL);
+        exit(c == INVALID_HANDLE_VALUE ? 1 : 0); /* without closing either */
+    }
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    cr_assert_eq(access(childs, F_OK), -1, "the child's file outlived the child");
+    cr_assert_eq(access(mine, F_OK), 0, "the child's exit removed the parent's file");
+    cr_assert(CloseHandle(h));
+    cr_assert_eq(access(mine, F_OK), -1);
+}
+
+/* A duplicate is the same file object: the file goes with the last of
+ * them, whichever it is. */
+Test(w32file, delete_on_close_waits_for_the_duplicates)
+{
+    char path[PATH_MAX];
+    tmp_path("f", path);
+    HANDLE h = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_NEW,
+                           FILE_FLAG_DELETE_ON_CLOSE, NULL);
+    cr_assert_neq(h, INVALID_HANDLE_VALUE);
+    HANDLE d = NULL;
+    cr_assert(DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &d, 0, FALSE,
+                              DUPLICATE_SAME_ACCESS));
+    cr_assert(CloseHandle(d));
+    cr_assert_eq(access(path, F_OK), 0, "closing the duplicate removed the file");
+    cr_assert(DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &d, 0, FALSE,
+                              DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE));
+    cr_assert_eq(access(path, F_OK), 0, "moving the handle removed the file");
+    cr_assert(CloseHandle(d));
+    cr_assert_eq(access(path, F_OK), -1, "the file outlived its last handle");
+}
+
 Test(w32file, access_zero_is_attributes_and_pointer_only)
 {
     char path[PATH_MAX];

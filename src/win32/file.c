@@ -20,6 +20,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,21 +248,119 @@ static int open_checked(const char *path, int flags, mode_t mode, DWORD disp, DW
     return fd;
 }
 
+/* ---- FILE_FLAG_DELETE_ON_CLOSE ---- */
+
+/*
+ * The record of a file to delete, shared by the handle CreateFile made and
+ * its duplicates (Windows' file object).  Removing the name is done by
+ * path, so the file must still be the one that was opened: a file renamed
+ * away, or replaced by another under the same name, is left alone (Windows
+ * would delete the original under its new name; Linux cannot find it).
+ * Records still open when the process exits normally are removed then, as
+ * Windows closes a process's handles when it ends; those of the process
+ * that made them only (a fork child's exit must not remove the parent's
+ * files).  _exit and signals remove nothing.
+ */
+struct w32_delete {
+    atomic_int refs;
+    char *path;
+    dev_t dev;
+    ino_t ino;
+    pid_t pid;
+    struct w32_delete *prev, *next; /* the live records (del_lock) */
+};
+
+static pthread_mutex_t del_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct w32_delete del_live = { .prev = &del_live, .next = &del_live };
+
+static void delete_file(const struct w32_delete *d)
+{
+    struct stat st;
+    if (lstat(d->path, &st) == 0 && st.st_dev == d->dev && st.st_ino == d->ino)
+        unlink(d->path);
+}
+
+__attribute__((destructor)) static void delete_at_exit(void)
+{
+    pthread_mutex_lock(&del_lock);
+    pid_t me = getpid();
+    for (struct w32_delete *d = del_live.next; d != &del_live; d = d->next)
+        if (d->pid == me)
+            delete_file(d);
+    pthread_mutex_unlock(&del_lock);
+}
+
+struct w32_delete *w32_delete_new(char *path, int fd)
+{
+    struct w32_delete *d = calloc(1, sizeof *d);
+    struct stat st;
+    if (!d || fstat(fd, &st) < 0) {
+        free(d);
+        free(path);
+        return NULL;
+    }
+    atomic_init(&d->refs, 1);
+    d->path = path;
+    d->dev = st.st_dev;
+    d->ino = st.st_ino;
+    d->pid = getpid();
+    pthread_mutex_lock(&del_lock);
+    d->next = &del_live;
+    d->prev = del_live.prev;
+    del_live.prev->next = d;
+    del_live.prev = d;
+    pthread_mutex_unlock(&del_lock);
+    return d;
+}
+
+struct w32_delete *w32_delete_ref(struct w32_delete *d)
+{
+    if (d)
+        atomic_fetch_add(&d->refs, 1);
+    return d;
+}
+
+void w32_delete_put(struct w32_delete *d)
+{
+    if (!d || atomic_fetch_sub(&d->refs, 1) != 1)
+        return;
+    pthread_mutex_lock(&del_lock);
+    d->prev->next = d->next;
+    d->next->prev = d->prev;
+    pthread_mutex_unlock(&del_lock);
+    delete_file(d);
+    free(d->path);
+    free(d);
+}
+
 /* Wraps a descriptor in a handle; on failure everything is released and
  * the last error is set. */
 static HANDLE file_handle(int fd, DWORD bits, char *delete_path, DWORD hflags)
 {
     struct w32_file *f = calloc(1, sizeof *f);
+    struct w32_delete *del = NULL;
     HANDLE h = NULL;
+    if (f && delete_path && !(del = w32_delete_new(delete_path, fd))) {
+        free(f); /* and the path, freed by w32_delete_new */
+        f = NULL;
+        delete_path = NULL;
+    }
     if (f) {
-        *f = (struct w32_file){ .fd = fd, .access = bits, .delete_path = delete_path };
+        *f = (struct w32_file){ .fd = fd, .access = bits, .del = del };
         h = w32_handle_new(W32_FILE, f, fd, hflags);
     } else {
         w32_set(ERROR_NOT_ENOUGH_MEMORY);
     }
     if (!h) {
+        /* No handle was made: nothing is deleted (CreateFile removes a
+         * file it created itself). */
         close(fd);
-        free(delete_path);
+        if (del) {
+            del->path[0] = '\0';
+            w32_delete_put(del);
+        } else {
+            free(delete_path);
+        }
         free(f);
         return INVALID_HANDLE_VALUE;
     }

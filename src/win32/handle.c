@@ -278,10 +278,7 @@ static void destroy(struct w32_obj *o)
         mmf_sync_close(o->u.sync);
         break;
     case W32_FILE:
-        if (o->u.file->delete_path) {
-            unlink(o->u.file->delete_path);
-            free(o->u.file->delete_path);
-        }
+        w32_delete_put(o->u.file->del);
         free(o->u.file);
         break;
     case W32_PROCESS: {
@@ -389,6 +386,7 @@ static int dup_object(struct w32_obj *o, DWORD access, int same, void **out)
             return rc;
         }
         f->access = o->u.file->access;
+        f->del = w32_delete_ref(o->u.file->del); /* the same file object */
         *out = f;
         return 0;
     }
@@ -425,7 +423,11 @@ static void undo_object(int kind, void *obj)
 {
     switch (kind) {
     case W32_MAPPING: mmf_section_close(obj); return;
-    case W32_FILE: close(((struct w32_file *)obj)->fd); free(obj); return;
+    case W32_FILE:
+        w32_delete_put(((struct w32_file *)obj)->del);
+        close(((struct w32_file *)obj)->fd);
+        free(obj);
+        return;
     case W32_PROCESS: {
         struct w32_process *p = obj;
         close(p->pidfd);

@@ -36,12 +36,27 @@ enum w32_kind {
     W32_THREAD,
 };
 
+struct w32_delete;
+
 struct w32_file {
     int   fd;          /* the handle's own descriptor (the handle's number) */
     DWORD access;      /* GENERIC_* / FILE_* rights asked for, normalised to
                           W32_FILE_R / _W / _X bits */
-    char *delete_path; /* FILE_FLAG_DELETE_ON_CLOSE: unlink at last close */
+    struct w32_delete *del; /* FILE_FLAG_DELETE_ON_CLOSE: shared with the
+                          handle's duplicates (file.c) */
 };
+
+/* FILE_FLAG_DELETE_ON_CLOSE (file.c).  Windows deletes the file when the
+ * last handle to its file object closes (the one CreateFile made and its
+ * duplicates), or when the process ends with it open.  A record made from
+ * an absolute path (taken over) and the open descriptor; NULL when out of
+ * memory (the path is then freed). */
+W32_HIDDEN struct w32_delete *w32_delete_new(char *path, int fd);
+/* Another reference (a duplicate handle); NULL stays NULL. */
+W32_HIDDEN struct w32_delete *w32_delete_ref(struct w32_delete *d);
+/* Drops a reference: the last removes the file, if its path still names
+ * the file that was opened. */
+W32_HIDDEN void w32_delete_put(struct w32_delete *d);
 #define W32_FILE_R 1u
 #define W32_FILE_W 2u
 #define W32_FILE_X 4u
