@@ -157,7 +157,7 @@ typedef int (*mmf_reg_init)(int fd, void *arg, struct obj_header *hdr);
  * access check happens at open time, as Windows checks a DACL.  When it
  * made the object and datafd is not NULL, *datafd is a read-write
  * description of the entry opened before its mode was set, if that mode
- * denies its creator writing (0400, say); otherwise -1, and the caller
+ * denies its creator reading or writing (0400, 0200); otherwise -1, and the caller
  * opens one when it needs it (mmf__reg_reopen). */
 MMF_HIDDEN int mmf__reg_acquire(const char *name, uint32_t type, mmf_reg_init init,
                                 void *arg, unsigned mode, int want_rw, struct reg_ref **ref,

@@ -411,9 +411,10 @@ static int create_entry(int dirfd, const char *file, const char *bare, mmf_reg_i
     int rc = 0, data = -1;
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", t);
-    /* A creator may give itself a mode it could not open for writing
-     * (0400): then open the mapping description now, before the mode. */
-    if (datafd && !(mode & 0200) && (data = open(proc, O_RDWR | O_CLOEXEC)) < 0)
+    /* A creator may give itself a mode it could not open with (0400,
+     * 0200): then open the mapping description now, before the mode.
+     * (Windows gives the creator's handle its rights whatever the DACL.) */
+    if (datafd && (mode & 0600) != 0600 && (data = open(proc, O_RDWR | O_CLOEXEC)) < 0)
         rc = -errno;
     /* umask applies to O_TMPFILE too: set the mode exactly, but only when
      * it differs (it usually does not for 0600). */
@@ -718,9 +719,11 @@ int mmf__reg_reopen(const struct reg_ref *ref, int flags)
             if (fstat(fd, &st) == 0 && st.st_dev == ref->dev && st.st_ino == ref->ino)
                 return fd;
             close(fd);
-        } else if (errno == EACCES) {
-            return -EACCES;
         }
+        /* Any failure, EACCES too, goes on to /proc: the name may lead
+         * to another object now (re-made with another mode, by another
+         * user), and our own is still reached through the hold; if it is
+         * ours that denies, /proc denies the same. */
     }
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", ref->lockfd);

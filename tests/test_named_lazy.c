@@ -7,6 +7,7 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <grp.h>
 #include <sys/socket.h>
 
 #include "helpers.h"
@@ -253,4 +254,109 @@ Test(named_lazy, first_view_without_a_free_descriptor)
     assert_rc(mmf_section_close(b), 0);
     assert_rc(mmf_section_close(a), 0);
     assert_registry_empty();
+}
+
+/* ---- what a user bound by the modes sees ---- */
+
+/* Runs fn in a child process as a user the entry modes bind (nobody when
+ * we are root: root passes every mode check); fn returns NULL or what went
+ * wrong, which fails the test. */
+static void as_bound_user(const char *(*fn)(void))
+{
+    registry_private(01777);
+    int p[2];
+    cr_assert_eq(pipe(p), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        close(p[0]);
+        const char *why = NULL;
+        if (geteuid() == 0 && (setgroups(0, NULL) != 0 || setgid(NOBODY_ID) != 0 ||
+                               setuid(NOBODY_ID) != 0))
+            why = "cannot become nobody";
+        if (!why)
+            why = fn();
+        if (why && write(p[1], why, strlen(why)) < 0)
+            _exit(2);
+        _exit(why ? 1 : 0);
+    }
+    close(p[1]);
+    char buf[256] = { 0 };
+    ssize_t n = read(p[0], buf, sizeof buf - 1);
+    close(p[0]);
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(n <= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "as uid %u: %s",
+              (unsigned)(geteuid() == 0 ? NOBODY_ID : geteuid()), n > 0 ? buf : "crashed");
+}
+
+/* The entry removed and made again with a mode that denies us: the first
+ * view of a handle opened before must still reach the old object (through
+ * the hold), not stop at the newcomer's mode. */
+static const char *replaced_by_a_stricter_mode(void)
+{
+    mmf_create_options o = { .name = "lz9" };
+    mmf_section *a, *b, *n;
+    void *va, *vb;
+    if (mmf_section_create(-1, page_size(), MMF_PAGE_READWRITE, 0, &o, &a) != 0 ||
+        mmf_view_map(a, MMF_PAGE_READWRITE, 0, 0, NULL, &va) != 0)
+        return "create or map of the first object";
+    strcpy(va, "old");
+    if (mmf_section_open("lz9", MMF_ACCESS_ALL, &b) != 0)
+        return "open";
+    char path[PATH_MAX + 8];
+    snprintf(path, sizeof path, "%s/mmf-%u/lz9", getenv("MMF_REGISTRY_DIR"),
+             (unsigned)geteuid());
+    if (unlink(path) != 0)
+        return "unlink of the entry";
+    o.mode = 0400;
+    if (mmf_section_create(-1, page_size(), MMF_PAGE_READWRITE, 0, &o, &n) != 0)
+        return "create of the newcomer (mode 0400)";
+    int rc = mmf_view_map(b, MMF_PAGE_READWRITE, 0, 0, NULL, &vb);
+    if (rc != 0)
+        return rc == -EACCES ? "first view: -EACCES from the newcomer's mode"
+                             : "first view failed";
+    if (strcmp(vb, "old") != 0)
+        return "first view does not show the old object";
+    mmf_view_unmap(vb);
+    mmf_view_unmap(va);
+    mmf_section_close(b);
+    mmf_section_close(a);
+    mmf_section_close(n);
+    return NULL;
+}
+
+Test(named_lazy, first_view_after_replacement_by_a_stricter_mode)
+{
+    as_bound_user(replaced_by_a_stricter_mode);
+}
+
+/* A creator's mode may deny the creator itself (0200, 0400): its handle
+ * keeps the rights it was created with, as on Windows, views included. */
+static const char *creator_denied_by_its_mode(void)
+{
+    static const unsigned modes[] = { 0200, 0400, 0000 };
+    for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "lz10-%o", modes[i]);
+        mmf_create_options o = { .name = name, .mode = modes[i] };
+        mmf_section *s;
+        void *v;
+        if (mmf_section_create(-1, page_size(), MMF_PAGE_READWRITE, 0, &o, &s) != 0)
+            return "create";
+        if (mmf_view_map(s, MMF_PAGE_READWRITE, 0, 0, NULL, &v) != 0)
+            return "the creator's view";
+        strcpy(v, "mine");
+        if (strcmp(v, "mine") != 0)
+            return "write through the view";
+        mmf_view_unmap(v);
+        mmf_section_close(s);
+    }
+    return NULL;
+}
+
+Test(named_lazy, a_creator_denied_by_its_own_mode_still_maps)
+{
+    as_bound_user(creator_denied_by_its_mode);
 }

@@ -1,10 +1,14 @@
 /*
  * test_win32_handles.c — the numbers behind Win32 handles (src/win32/
  * handle.c): a handle with no descriptor of its own reserves its number
- * with a duplicate of one process-wide eventfd.  Every handle has a number
+ * with a duplicate of one process-wide memfd.  Every handle has a number
  * of its own above the stdio ones, closing gives every descriptor back, and
- * losing the original (closed behind the library's back) costs nothing.
+ * losing the original (closed behind the library's back, its number taken
+ * by another descriptor, even one sharing the anonymous inode of eventfds
+ * and epolls) costs nothing.
  */
+#include <sys/epoll.h>
+
 #include "helpers.h"
 
 #include "win32/windows.h"
@@ -16,15 +20,16 @@ static int fd_of_handle(HANDLE h)
     return (int)((uintptr_t)h / 4 - 1);
 }
 
-static int is_eventfd(int fd)
+/* Whether fd is a duplicate of the layer's original ("mmf-handle-number"). */
+static int is_placeholder(int fd)
 {
-    char link[64], target[64];
+    char link[64], target[128];
     snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
     ssize_t n = readlink(link, target, sizeof target - 1);
     if (n <= 0)
         return 0;
     target[n] = '\0';
-    return strcmp(target, "anon_inode:[eventfd]") == 0;
+    return strncmp(target, "/memfd:mmf-handle-number", 24) == 0;
 }
 
 #define MANY 64
@@ -42,7 +47,7 @@ Test(w32handles, every_handle_has_its_own_number_and_gives_it_back)
         cr_assert_not_null(h[i], "handle %d: error %u", i, (unsigned)GetLastError());
         cr_assert_geq(fd_of_handle(h[i]), 3, "handle %d stands for a stdio number", i);
         cr_assert_neq(h[i], first);
-        cr_assert(is_eventfd(fd_of_handle(h[i])), "handle %d: not a placeholder", i);
+        cr_assert(is_placeholder(fd_of_handle(h[i])), "handle %d: not a placeholder", i);
         for (int j = 0; j < i; j++)
             cr_assert_neq(h[i], h[j], "handles %d and %d share a number", i, j);
     }
@@ -55,8 +60,8 @@ Test(w32handles, every_handle_has_its_own_number_and_gives_it_back)
 
 Test(w32handles, the_original_closed_behind_the_librarys_back)
 {
-    /* The first handle of the process makes the original: the eventfd
-     * that appears with it and is not its number. */
+    /* The first handle of the process makes the original: the
+     * placeholder that appears with it and is not its number. */
     int old[MAX_FDS], now[MAX_FDS];
     int nold = list_fds(old, MAX_FDS);
     HANDLE a = CreateEventA(NULL, TRUE, FALSE, NULL);
@@ -66,30 +71,55 @@ Test(w32handles, the_original_closed_behind_the_librarys_back)
         int seen = 0;
         for (int j = 0; j < nold; j++)
             seen |= now[i] == old[j];
-        if (!seen && now[i] != fd_of_handle(a) && is_eventfd(now[i]) && close(now[i]) == 0) {
+        if (!seen && now[i] != fd_of_handle(a) && is_placeholder(now[i]) && close(now[i]) == 0) {
             closed++;
             base = now[i];
         }
     }
-    cr_assert_eq(closed, 1, "%d new eventfds besides the handle's, expected the original",
+    cr_assert_eq(closed, 1, "%d new placeholders besides the handle's, expected the original",
                  closed);
-    /* And its number taken at once by a file of the program's. */
-    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    cr_assert_geq(null, 0);
-    if (null != base) {
-        cr_assert_eq(dup2(null, base), base);
-        close(null);
+    /* And its number taken at once by an epoll of the program's: it shares
+     * the anonymous inode of eventfds, so only a memfd original tells. */
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    cr_assert_geq(ep, 0);
+    if (ep != base) {
+        cr_assert_eq(dup2(ep, base), base);
+        close(ep);
     }
     HANDLE b = CreateEventA(NULL, TRUE, FALSE, NULL);
     cr_assert_not_null(b, "after the original was closed: error %u", (unsigned)GetLastError());
     cr_assert_neq(a, b);
     /* The number the original had went to the next descriptor opened (the
      * new event's own): b's number must not be a copy of that one. */
-    cr_assert(is_eventfd(fd_of_handle(b)), "b's number is a copy of another descriptor");
+    cr_assert(is_placeholder(fd_of_handle(b)), "b's number is a copy of another descriptor");
     cr_assert(SetEvent(b));
     cr_assert_eq(WaitForSingleObject(b, 0), WAIT_OBJECT_0);
     cr_assert_eq(WaitForSingleObject(a, 0), (DWORD)WAIT_TIMEOUT);
     cr_assert(CloseHandle(a));
     cr_assert(CloseHandle(b));
     close(base);
+}
+
+/* With stdin closed, the original must not take number 0 for the life of
+ * the process: after the handle is closed, 0 is free again. */
+Test(w32handles, the_original_never_sits_on_a_stdio_number)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        close(0);
+        HANDLE h = CreateEventA(NULL, TRUE, FALSE, NULL);
+        if (!h)
+            _exit(2);
+        if (fd_of_handle(h) < 3)
+            _exit(3);
+        CloseHandle(h);
+        _exit(fcntl(0, F_GETFD) < 0 && errno == EBADF ? 0 : 4);
+    }
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFEXITED(st), "the child crashed");
+    cr_assert_eq(WEXITSTATUS(st), 0, "child: %d (2: no handle, 3: a stdio number, 4: number 0 "
+                 "still taken after the close)", WEXITSTATUS(st));
 }

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -61,19 +61,24 @@ static struct w32_obj *slot_get(int fd)
 }
 
 /* A descriptor that reserves a handle number.  Nothing ever reads it, so
- * all of them are duplicates of one eventfd made once: a dup and an fstat
- * cost a third of a new eventfd (which allocates a file).  The fstat proves
- * the original is still ours: closed behind the library's back, its number
- * may already be another descriptor (the next one opened takes it), whose
- * duplicate would keep that file open.  Then a new original is made, and
- * the number is left to whoever has it now. */
+ * all of them are duplicates of one original made once: a dup and an fstat
+ * cost a third of a new eventfd (which allocates a file).  The original is
+ * a memfd because a memfd has an inode of its own (every eventfd, epoll,
+ * timerfd... shares one), so the fstat proves it is still ours: closed
+ * behind the library's back, its number may already be another descriptor
+ * (the next one opened takes it), whose duplicate would keep that file
+ * open.  Then a new original is made, and the number is left to whoever
+ * has it now.  The generation tells threads that met the same dead
+ * original apart from one that already replaced it. */
 static pthread_mutex_t base_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic unsigned base_gen;
 static _Atomic int base_fd = -1;
 static _Atomic unsigned long long base_dev, base_ino;
 
 static int placeholder(void)
 {
     for (;;) {
+        unsigned gen = atomic_load_explicit(&base_gen, memory_order_acquire);
         int base = atomic_load_explicit(&base_fd, memory_order_acquire);
         if (base >= 0) {
             int fd = fcntl(base, F_DUPFD_CLOEXEC, 3); /* never a stdio number */
@@ -87,9 +92,12 @@ static int placeholder(void)
                 close(fd);
         }
         pthread_mutex_lock(&base_lock);
-        if (atomic_load(&base_fd) == base) {
+        if (atomic_load(&base_gen) == gen) {
             struct stat st;
-            int e = eventfd(0, EFD_CLOEXEC);
+            int m = memfd_create("mmf-handle-number", MFD_CLOEXEC);
+            int e = m < 0 ? -1 : fcntl(m, F_DUPFD_CLOEXEC, 3);
+            if (m >= 0)
+                close(m);
             if (e >= 0 && fstat(e, &st) < 0) {
                 close(e);
                 e = -1;
@@ -100,7 +108,8 @@ static int placeholder(void)
             }
             atomic_store(&base_dev, st.st_dev);
             atomic_store(&base_ino, st.st_ino);
-            atomic_store_explicit(&base_fd, e, memory_order_release);
+            atomic_store(&base_fd, e);
+            atomic_fetch_add_explicit(&base_gen, 1, memory_order_release);
         }
         pthread_mutex_unlock(&base_lock);
     }
