@@ -21,9 +21,12 @@ static int fd_of_handle(HANDLE h)
     return (int)((uintptr_t)h / 4 - 1);
 }
 
+/* Shares everything: the tests open the same file more than once. */
+#define SHARE_ALL (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
+
 static HANDLE open_rw(const char *path, DWORD disp)
 {
-    return CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, disp, 0, NULL);
+    return CreateFileA(path, GENERIC_READ | GENERIC_WRITE, SHARE_ALL, NULL, disp, 0, NULL);
 }
 
 /* Asserts a FALSE result with the last error @err. */
@@ -198,7 +201,7 @@ Test(w32file, descriptors_are_cloexec_and_inheritance_is_a_flag)
     cr_assert(GetHandleInformation(h, &fl));
     cr_assert_eq(fl, 0);
     SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, TRUE };
-    HANDLE i = CreateFileA(path, GENERIC_READ, 0, &sa, OPEN_EXISTING, 0, NULL);
+    HANDLE i = CreateFileA(path, GENERIC_READ, SHARE_ALL, &sa, OPEN_EXISTING, 0, NULL);
     cr_assert_neq(i, INVALID_HANDLE_VALUE);
     cr_assert(GetHandleInformation(i, &fl));
     cr_assert_eq(fl, HANDLE_FLAG_INHERIT);
@@ -363,7 +366,7 @@ Test(w32file, truncating_dispositions_on_a_mapped_file_change_nothing)
     SetLastError(0);
     cr_assert_eq(open_rw(path, CREATE_ALWAYS), INVALID_HANDLE_VALUE);
     cr_assert_eq(GetLastError(), ERROR_USER_MAPPED_FILE);
-    cr_assert_eq(CreateFileA(path, GENERIC_READ, 0, NULL, TRUNCATE_EXISTING, 0, NULL),
+    cr_assert_eq(CreateFileA(path, GENERIC_READ, SHARE_ALL, NULL, TRUNCATE_EXISTING, 0, NULL),
                  INVALID_HANDLE_VALUE);
     cr_assert_eq(GetLastError(), ERROR_USER_MAPPED_FILE);
     OFSTRUCT of;

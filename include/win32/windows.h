@@ -684,11 +684,15 @@ typedef struct _OVERLAPPED {
  * CreateFileA / W - open or create a file.  Paths are Linux paths; '\\'
  * is read as '/', and a drive prefix "C:" is dropped.
  * dwDesiredAccess: GENERIC_READ / GENERIC_WRITE / GENERIC_EXECUTE (or
- * FILE_* rights); dwShareMode is accepted but not enforced.
+ * FILE_* rights, DELETE); dwShareMode: FILE_SHARE_READ / _WRITE /
+ * _DELETE, enforced across processes for regular files against every other
+ * Win32 open that has a data access (read or execute, write, delete).
  * Returns the handle, or INVALID_HANDLE_VALUE.  Last error: 0, or
  * ERROR_ALREADY_EXISTS on success of CREATE_ALWAYS / OPEN_ALWAYS over an
  * existing file; errors ERROR_FILE_NOT_FOUND, ERROR_PATH_NOT_FOUND,
  * ERROR_FILE_EXISTS (CREATE_NEW), ERROR_ACCESS_DENIED,
+ * ERROR_SHARING_VIOLATION (an open of the file does not share the access
+ * asked for, or has one this open does not share; nothing is changed),
  * ERROR_INVALID_PARAMETER (bad disposition), ERROR_USER_MAPPED_FILE
  * (CREATE_ALWAYS / TRUNCATE_EXISTING on a file a mapping covers).
  */
@@ -724,6 +728,9 @@ MMF_W32API BOOL WINAPI GetFileSizeEx(HANDLE hFile, PLARGE_INTEGER lpFileSize);
 /* FlushFileBuffers - fsync.  Errors: ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED
  * (not opened for writing). */
 MMF_W32API BOOL WINAPI FlushFileBuffers(HANDLE hFile);
+/* DeleteFileA / W - remove a file.  Errors: ERROR_FILE_NOT_FOUND,
+ * ERROR_PATH_NOT_FOUND, ERROR_ACCESS_DENIED (a directory, a read-only
+ * file), ERROR_SHARING_VIOLATION (an open of it does not share delete). */
 MMF_W32API BOOL WINAPI DeleteFileA(LPCSTR lpFileName);
 MMF_W32API BOOL WINAPI DeleteFileW(LPCWSTR lpFileName);
 MMF_W32API DWORD WINAPI GetFileAttributesA(LPCSTR lpFileName);

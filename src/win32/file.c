@@ -335,7 +335,7 @@ void w32_delete_put(struct w32_delete *d)
 
 /* Wraps a descriptor in a handle; on failure everything is released and
  * the last error is set. */
-static HANDLE file_handle(int fd, DWORD bits, char *delete_path, DWORD hflags)
+static HANDLE file_handle(int fd, DWORD bits, char *delete_path, int sharefd, DWORD hflags)
 {
     struct w32_file *f = calloc(1, sizeof *f);
     struct w32_delete *del = NULL;
@@ -346,7 +346,7 @@ static HANDLE file_handle(int fd, DWORD bits, char *delete_path, DWORD hflags)
         delete_path = NULL;
     }
     if (f) {
-        *f = (struct w32_file){ .fd = fd, .access = bits, .del = del };
+        *f = (struct w32_file){ .fd = fd, .access = bits, .del = del, .sharefd = sharefd };
         h = w32_handle_new(W32_FILE, f, fd, hflags);
     } else {
         w32_set(ERROR_NOT_ENOUGH_MEMORY);
@@ -355,6 +355,8 @@ static HANDLE file_handle(int fd, DWORD bits, char *delete_path, DWORD hflags)
         /* No handle was made: nothing is deleted (CreateFile removes a
          * file it created itself). */
         close(fd);
+        if (sharefd >= 0)
+            close(sharefd);
         if (del) {
             del->path[0] = '\0';
             w32_delete_put(del);
@@ -368,8 +370,8 @@ static HANDLE file_handle(int fd, DWORD bits, char *delete_path, DWORD hflags)
 }
 
 /* CreateFileA once the name is a Linux path. */
-static HANDLE create_file(const char *path, DWORD access, LPSECURITY_ATTRIBUTES sa, DWORD disp,
-                          DWORD fl)
+static HANDLE create_file(const char *path, DWORD access, DWORD share,
+                          LPSECURITY_ATTRIBUTES sa, DWORD disp, DWORD fl)
 {
     if (disp < CREATE_NEW || disp > TRUNCATE_EXISTING) {
         w32_set(ERROR_INVALID_PARAMETER);
@@ -383,6 +385,20 @@ static HANDLE create_file(const char *path, DWORD access, LPSECURITY_ATTRIBUTES 
         w32_set(path_error(-fd, path));
         return INVALID_HANDLE_VALUE;
     }
+    /* Sharing is checked before anything changes (a truncating
+     * disposition must not cut a file it then fails to open). */
+    unsigned want = ((bits & (W32_FILE_R | W32_FILE_X)) ? SHARE_R : 0) |
+                    ((bits & W32_FILE_W) ? SHARE_W : 0) |
+                    ((access & (DELETE | GENERIC_ALL)) ? SHARE_D : 0);
+    int sharefd = -1;
+    DWORD se = w32_share_open(fd, want, share & (SHARE_R | SHARE_W | SHARE_D), &sharefd);
+    if (se != ERROR_SUCCESS) {
+        close(fd);
+        if (!existed)
+            unlink(path);
+        w32_set(se);
+        return INVALID_HANDLE_VALUE;
+    }
     int rc = 0;
     if (existed && (disp == CREATE_ALWAYS || disp == TRUNCATE_EXISTING))
         rc = empty_file(fd);
@@ -391,12 +407,15 @@ static HANDLE create_file(const char *path, DWORD access, LPSECURITY_ATTRIBUTES 
         rc = -ENOMEM;
     if (rc < 0) {
         close(fd);
+        if (sharefd >= 0)
+            close(sharefd);
         if (!existed)
             unlink(path);
         w32_fail(rc);
         return INVALID_HANDLE_VALUE;
     }
-    HANDLE h = file_handle(fd, bits, del, sa && sa->bInheritHandle ? HANDLE_FLAG_INHERIT : 0);
+    HANDLE h = file_handle(fd, bits, del, sharefd,
+                           sa && sa->bInheritHandle ? HANDLE_FLAG_INHERIT : 0);
     if (h == INVALID_HANDLE_VALUE) {
         if (!existed)
             unlink(path);
@@ -414,13 +433,12 @@ HANDLE WINAPI CreateFileA(LPCSTR lpFileName, DWORD dwDesiredAccess, DWORD dwShar
                           DWORD dwCreationDisposition, DWORD dwFlagsAndAttributes,
                           HANDLE hTemplateFile)
 {
-    (void)dwShareMode;   /* not enforced (windows.h says so) */
     (void)hTemplateFile; /* its attributes would only matter on create */
     char *path = path_of(lpFileName);
     if (!path)
         return INVALID_HANDLE_VALUE;
-    HANDLE h = create_file(path, dwDesiredAccess, lpSecurityAttributes, dwCreationDisposition,
-                           dwFlagsAndAttributes);
+    HANDLE h = create_file(path, dwDesiredAccess, dwShareMode, lpSecurityAttributes,
+                           dwCreationDisposition, dwFlagsAndAttributes);
     free(path);
     return h;
 }
@@ -780,6 +798,9 @@ static DWORD delete_path(const char *path)
         return path_error(errno, path);
     if (S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && !(st.st_mode & 0222)))
         return ERROR_ACCESS_DENIED;
+    DWORD e = w32_share_may_delete(path); /* an open that does not share delete */
+    if (e != ERROR_SUCCESS)
+        return e;
     if (unlink(path) < 0)
         return path_error(errno, path);
     return ERROR_SUCCESS;

@@ -240,6 +240,7 @@ static struct w32_obj *adopt(int fd)
         int acc = fcntl(fd, F_GETFL);
         if (f && acc >= 0 && fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode)) {
             f->fd = fd;
+            f->sharefd = -1; /* the parent's open keeps its share record */
             acc &= O_ACCMODE;
             f->access = acc == O_RDONLY ? W32_FILE_R : acc == O_WRONLY ? W32_FILE_W
                                                                        : W32_FILE_R | W32_FILE_W;
@@ -288,6 +289,8 @@ static void destroy(struct w32_obj *o)
         break;
     case W32_FILE:
         w32_delete_put(o->u.file->del);
+        if (o->u.file->sharefd >= 0)
+            close(o->u.file->sharefd);
         free(o->u.file);
         break;
     case W32_PROCESS: {
@@ -395,7 +398,16 @@ static int dup_object(struct w32_obj *o, DWORD access, int same, void **out)
             return rc;
         }
         f->access = o->u.file->access;
-        f->del = w32_delete_ref(o->u.file->del); /* the same file object */
+        /* The same file object: its share record too (a copy of the same
+         * description holds the same locks). */
+        f->sharefd = o->u.file->sharefd < 0 ? -1 : fcntl(o->u.file->sharefd, F_DUPFD_CLOEXEC, 3);
+        if (o->u.file->sharefd >= 0 && f->sharefd < 0) {
+            int rc = -errno;
+            close(f->fd);
+            free(f);
+            return rc;
+        }
+        f->del = w32_delete_ref(o->u.file->del);
         *out = f;
         return 0;
     }
@@ -434,6 +446,8 @@ static void undo_object(int kind, void *obj)
     case W32_MAPPING: mmf_section_close(obj); return;
     case W32_FILE:
         w32_delete_put(((struct w32_file *)obj)->del);
+        if (((struct w32_file *)obj)->sharefd >= 0)
+            close(((struct w32_file *)obj)->sharefd);
         close(((struct w32_file *)obj)->fd);
         free(obj);
         return;

@@ -44,7 +44,22 @@ struct w32_file {
                           W32_FILE_R / _W / _X bits */
     struct w32_delete *del; /* FILE_FLAG_DELETE_ON_CLOSE: shared with the
                           handle's duplicates (file.c) */
+    int   sharefd;     /* the share record's description, or -1 (share.c);
+                          duplicates hold a copy of the same description */
 };
+
+/* Share modes (share.c).  want and share are sets of SHARE_R, SHARE_W and
+ * SHARE_D (the FILE_SHARE_* values): the data accesses a new open of fd
+ * asks for (read or execute, write or append, delete) and those it shares.
+ * Returns ERROR_SUCCESS, with *sharefd the description that records the
+ * open (-1 when it takes no part: no data access, not a regular file, a
+ * file we may not read), or ERROR_SHARING_VIOLATION. */
+#define SHARE_R 1u
+#define SHARE_W 2u
+#define SHARE_D 4u
+W32_HIDDEN DWORD w32_share_open(int fd, unsigned want, unsigned share, int *sharefd);
+/* ERROR_SHARING_VIOLATION when an open of path does not share delete. */
+W32_HIDDEN DWORD w32_share_may_delete(const char *path);
 
 /* FILE_FLAG_DELETE_ON_CLOSE (file.c).  Windows deletes the file when the
  * last handle to its file object closes (the one CreateFile made and its

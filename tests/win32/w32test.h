@@ -99,7 +99,7 @@ static inline const char *t_basename(const char *p)
 
 #define T_SHARE_ALL (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
 
-/* Open a file with every share flag (Wine enforces sharing, mmf does not). */
+/* Open a file with every share flag (a program may open it more than once). */
 static inline HANDLE t_open(const char *path, DWORD access, DWORD disposition)
 {
     return CreateFileA(path, access, T_SHARE_ALL, NULL, disposition, FILE_ATTRIBUTE_NORMAL, NULL);

@@ -1,0 +1,129 @@
+/*
+ * share.c — CreateFile share modes across processes, without a server.
+ *
+ * Windows refuses a new open of a file (ERROR_SHARING_VIOLATION) when it
+ * asks for an access that an open already there does not share, or does
+ * not share an access that one already has; opens without data access
+ * (0, attributes only) take no part.  The accesses are read (or execute),
+ * write (or append) and delete.
+ *
+ * Every open of a regular file that has a data access records itself in
+ * OFD read locks that every process can see, on six bytes just below the
+ * truncation guard's range (truncate.c): one per access it has, one per
+ * access it does not share.  The locks are held on a read-only description
+ * of its own ("the share description"), so that they live exactly as long
+ * as the open (its duplicates share the description, and the kernel drops
+ * the locks when the last of them closes, or the process dies).  A new open
+ * places its own locks first and then asks (F_OFD_GETLK, which ignores the
+ * asker's own locks) whether another open holds a byte it conflicts with.
+ * Two opens that conflict and race would both see each other; each then
+ * withdraws and tries again after a short pseudo-random nap, so the later
+ * one fails, as on Windows, unless they keep racing (then both fail).
+ *
+ * The traps:
+ *   - F_RDLCK needs a readable description: the share description is
+ *     opened read-only through /proc/self/fd, whatever the handle's own
+ *     access.  A file we may not read (mode 0200) cannot take part: its
+ *     opens are not checked and not recorded.
+ *   - A program's own whole-file fcntl write lock (l_len 0) reaches these
+ *     bytes too, and cannot be taken while a Win32 handle of the file is
+ *     open, as with the truncation guard.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "w32.h"
+
+#define SHARE_BASE (((off_t)1 << 62) - 8)
+#define DENIED 3 /* the "does not share" byte of an access: its own + 3 */
+
+/* 0: locked; -1: no OFD locks here, or another failure. */
+static int lock_byte(int fd, off_t at)
+{
+    struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = at, .l_len = 1 };
+    return fcntl(fd, F_OFD_SETLK, &fl) == 0 ? 0 : -1;
+}
+
+/* Whether another description holds byte `at`; -1 if it cannot tell. */
+static int held_by_another(int fd, off_t at)
+{
+    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = at, .l_len = 1 };
+    if (fcntl(fd, F_OFD_GETLK, &fl) < 0)
+        return -1;
+    return fl.l_type != F_UNLCK;
+}
+
+static void nap(unsigned attempt)
+{
+    static _Thread_local unsigned seed;
+    if (!seed)
+        seed = (unsigned)getpid() * 2654435761u ^ (unsigned)(uintptr_t)&seed;
+    seed = seed * 1103515245u + 12345u;
+    long ns = 20000L * (long)(attempt + 1) + (long)(seed >> 8) % 100000L;
+    struct timespec ts = { 0, ns };
+    nanosleep(&ts, NULL);
+}
+
+DWORD w32_share_open(int fd, unsigned want, unsigned share, int *sharefd)
+{
+    *sharefd = -1;
+    struct stat st;
+    if (!want || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+        return ERROR_SUCCESS;
+    char proc[40];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    for (unsigned attempt = 0; attempt < 4; attempt++) {
+        int l = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (l < 0)
+            return errno == EMFILE || errno == ENFILE ? ERROR_TOO_MANY_OPEN_FILES
+                                                      : ERROR_SUCCESS; /* cannot take part */
+        if (l < 3) { /* never a stdio number */
+            int l3 = fcntl(l, F_DUPFD_CLOEXEC, 3);
+            close(l);
+            if ((l = l3) < 0)
+                return ERROR_TOO_MANY_OPEN_FILES;
+        }
+        int ok = 1;
+        for (unsigned b = 0; b < 3 && ok; b++) {
+            if ((want & (1u << b)) && lock_byte(l, SHARE_BASE + b) < 0)
+                ok = 0;
+            if (!(share & (1u << b)) && lock_byte(l, SHARE_BASE + DENIED + b) < 0)
+                ok = 0;
+        }
+        if (!ok) { /* no OFD locks on this file system: no share modes */
+            close(l);
+            return ERROR_SUCCESS;
+        }
+        int conflict = 0;
+        for (unsigned b = 0; b < 3 && !conflict; b++) {
+            if ((want & (1u << b)) && held_by_another(l, SHARE_BASE + DENIED + b) != 0)
+                conflict = 1;
+            if (!(share & (1u << b)) && held_by_another(l, SHARE_BASE + b) != 0)
+                conflict = 1;
+        }
+        if (!conflict) {
+            *sharefd = l;
+            return ERROR_SUCCESS;
+        }
+        close(l);
+        if (attempt < 3)
+            nap(attempt);
+    }
+    return ERROR_SHARING_VIOLATION;
+}
+
+DWORD w32_share_may_delete(const char *path)
+{
+    int l = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+    if (l < 0)
+        return ERROR_SUCCESS; /* nothing to ask (or not ours to read) */
+    struct stat st;
+    int denied = fstat(l, &st) == 0 && S_ISREG(st.st_mode) &&
+                 held_by_another(l, SHARE_BASE + DENIED + 2) == 1;
+    close(l);
+    return denied ? ERROR_SHARING_VIOLATION : ERROR_SUCCESS;
+}

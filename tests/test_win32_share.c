@@ -1,0 +1,154 @@
+/*
+ * test_win32_share.c — CreateFile share modes (src/win32/share.c) where the
+ * conformance program (tests/win32/file_sharing.c: the whole matrix, a
+ * child, duplicates, DeleteFile) cannot look: a holder killed with SIGKILL
+ * lifts its record at once, racing exclusive opens never both win, a
+ * record costs one descriptor and closing gives it back, and a refused
+ * truncating open changes nothing.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "helpers.h"
+
+#include "win32/windows.h"
+
+TestSuite(w32share, .fini = tmp_cleanup, .timeout = 60);
+
+static HANDLE op(const char *path, DWORD access, DWORD share, DWORD disp)
+{
+    return CreateFileA(path, access, share, NULL, disp, 0, NULL);
+}
+
+static void make_file(const char *name, char *path)
+{
+    int fd = tmp_file(name, 64, path);
+    close(fd);
+}
+
+Test(w32share, a_killed_holder_lifts_its_record)
+{
+    char path[PATH_MAX];
+    make_file("f", path);
+    int ready[2];
+    cr_assert_eq(pipe(ready), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        close(ready[0]);
+        HANDLE h = op(path, GENERIC_READ | GENERIC_WRITE, 0, OPEN_EXISTING);
+        char c = h == INVALID_HANDLE_VALUE ? 'x' : 'k';
+        if (write(ready[1], &c, 1) != 1)
+            _exit(1);
+        for (;;)
+            pause(); /* holds it until killed */
+    }
+    close(ready[1]);
+    char c = 0;
+    cr_assert_eq(read(ready[0], &c, 1), 1);
+    close(ready[0]);
+    cr_assert_eq(c, 'k', "the child could not open the file");
+    SetLastError(0);
+    HANDLE h = op(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, OPEN_EXISTING);
+    DWORD e = GetLastError();
+    cr_assert_eq(h, INVALID_HANDLE_VALUE, "opened a file another process holds unshared");
+    cr_assert_eq(e, ERROR_SHARING_VIOLATION, "last error %u", (unsigned)e);
+    int st;
+    cr_assert_eq(kill(pid, SIGKILL), 0);
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    h = op(path, GENERIC_READ, 0, OPEN_EXISTING);
+    cr_assert_neq(h, INVALID_HANDLE_VALUE, "the killed holder's record outlived it: %u",
+                  (unsigned)GetLastError());
+    cr_assert(CloseHandle(h));
+}
+
+#define ROUNDS 200
+
+struct race {
+    const char *path;
+    pthread_barrier_t go, done;
+    HANDLE got[2];
+};
+
+static void *racer(void *arg)
+{
+    struct race *r = arg;
+    static atomic_int next;
+    int me = atomic_fetch_add(&next, 1);
+    for (int i = 0; i < ROUNDS; i++) {
+        pthread_barrier_wait(&r->go);
+        r->got[me] = op(r->path, GENERIC_READ | GENERIC_WRITE, 0, OPEN_EXISTING);
+        pthread_barrier_wait(&r->done);
+        pthread_barrier_wait(&r->go); /* the main thread has looked */
+        if (r->got[me] != INVALID_HANDLE_VALUE)
+            CloseHandle(r->got[me]);
+        pthread_barrier_wait(&r->done);
+    }
+    return NULL;
+}
+
+Test(w32share, racing_exclusive_opens_never_both_win)
+{
+    char path[PATH_MAX];
+    make_file("f", path);
+    struct race r = { .path = path };
+    pthread_barrier_init(&r.go, NULL, 3);
+    pthread_barrier_init(&r.done, NULL, 3);
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        cr_assert_eq(pthread_create(&t[i], NULL, racer, &r), 0);
+    int one = 0, none = 0;
+    for (int i = 0; i < ROUNDS; i++) {
+        pthread_barrier_wait(&r.go);
+        pthread_barrier_wait(&r.done);
+        int wins = (r.got[0] != INVALID_HANDLE_VALUE) + (r.got[1] != INVALID_HANDLE_VALUE);
+        cr_assert_lt(wins, 2, "round %d: both exclusive opens succeeded", i);
+        one += wins == 1;
+        none += wins == 0;
+        pthread_barrier_wait(&r.go);
+        pthread_barrier_wait(&r.done);
+    }
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    cr_log_info("%d rounds with one winner, %d with none", one, none);
+    cr_assert_gt(one, ROUNDS / 2, "only %d of %d rounds had a winner", one, ROUNDS);
+}
+
+Test(w32share, a_record_costs_one_descriptor)
+{
+    char path[PATH_MAX];
+    make_file("f", path);
+    HANDLE first = op(path, GENERIC_READ, FILE_SHARE_READ, OPEN_EXISTING); /* placeholder etc. */
+    cr_assert_neq(first, INVALID_HANDLE_VALUE);
+    int before = count_fds();
+    HANDLE h = op(path, GENERIC_READ, FILE_SHARE_READ, OPEN_EXISTING);
+    cr_assert_neq(h, INVALID_HANDLE_VALUE);
+    cr_assert_eq(count_fds(), before + 2, "the file and its record: %d more",
+                 count_fds() - before);
+    HANDLE a = op(path, 0, 0, OPEN_EXISTING); /* attributes only: no record */
+    cr_assert_neq(a, INVALID_HANDLE_VALUE);
+    cr_assert_eq(count_fds(), before + 3);
+    cr_assert(CloseHandle(a));
+    cr_assert(CloseHandle(h));
+    cr_assert_eq(count_fds(), before, "closing left %d descriptors", count_fds() - before);
+    cr_assert(CloseHandle(first));
+}
+
+Test(w32share, a_refused_truncating_open_changes_nothing)
+{
+    char path[PATH_MAX];
+    make_file("f", path);
+    HANDLE h = op(path, GENERIC_READ, FILE_SHARE_READ, OPEN_EXISTING);
+    cr_assert_neq(h, INVALID_HANDLE_VALUE);
+    SetLastError(0);
+    cr_assert_eq(op(path, GENERIC_WRITE, FILE_SHARE_READ, CREATE_ALWAYS), INVALID_HANDLE_VALUE);
+    cr_assert_eq(GetLastError(), ERROR_SHARING_VIOLATION);
+    cr_assert_eq(op(path, GENERIC_WRITE, FILE_SHARE_READ, TRUNCATE_EXISTING),
+                 INVALID_HANDLE_VALUE);
+    cr_assert_eq(GetLastError(), ERROR_SHARING_VIOLATION);
+    struct stat st;
+    cr_assert_eq(stat(path, &st), 0);
+    cr_assert_eq(st.st_size, 64, "a refused open cut the file to %lld", (long long)st.st_size);
+    cr_assert(CloseHandle(h));
+}
