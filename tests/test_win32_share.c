@@ -2,9 +2,10 @@
  * test_win32_share.c — CreateFile share modes (src/win32/share.c) where the
  * conformance program (tests/win32/file_sharing.c: the whole matrix, a
  * child, duplicates, DeleteFile) cannot look: a holder killed with SIGKILL
- * lifts its record at once, racing exclusive opens never both win, a
- * record costs one descriptor and closing gives it back, and a refused
- * truncating open changes nothing.
+ * lifts its record at once, racing exclusive opens never both win, the
+ * record lives on the handle's own description (one more descriptor only
+ * for a write-only handle) and with a child that inherited it, and a
+ * refused truncating open changes nothing.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -115,24 +116,73 @@ Test(w32share, racing_exclusive_opens_never_both_win)
     cr_assert_gt(one, ROUNDS / 2, "only %d of %d rounds had a winner", one, ROUNDS);
 }
 
-Test(w32share, a_record_costs_one_descriptor)
+/* The record lives on the handle's own description; only a write-only
+ * handle (which cannot hold read locks) needs one more. */
+Test(w32share, descriptors_of_a_record)
 {
     char path[PATH_MAX];
     make_file("f", path);
-    HANDLE first = op(path, GENERIC_READ, FILE_SHARE_READ, OPEN_EXISTING); /* placeholder etc. */
+    HANDLE first = op(path, GENERIC_READ, 7, OPEN_EXISTING);
     cr_assert_neq(first, INVALID_HANDLE_VALUE);
     int before = count_fds();
-    HANDLE h = op(path, GENERIC_READ, FILE_SHARE_READ, OPEN_EXISTING);
-    cr_assert_neq(h, INVALID_HANDLE_VALUE);
-    cr_assert_eq(count_fds(), before + 2, "the file and its record: %d more",
-                 count_fds() - before);
+    HANDLE r = op(path, GENERIC_READ, 7, OPEN_EXISTING);
+    cr_assert_neq(r, INVALID_HANDLE_VALUE);
+    cr_assert_eq(count_fds(), before + 1, "a read handle: %d more", count_fds() - before);
+    HANDLE w = op(path, GENERIC_WRITE, 7, OPEN_EXISTING);
+    cr_assert_neq(w, INVALID_HANDLE_VALUE);
+    cr_assert_eq(count_fds(), before + 3, "a write-only handle and its record");
+    /* The write-only handle's record is seen: a reader that shares no
+     * writing is refused. */
+    SetLastError(0);
+    cr_assert_eq(op(path, GENERIC_READ, FILE_SHARE_READ, OPEN_EXISTING), INVALID_HANDLE_VALUE);
+    cr_assert_eq(GetLastError(), ERROR_SHARING_VIOLATION);
     HANDLE a = op(path, 0, 0, OPEN_EXISTING); /* attributes only: no record */
     cr_assert_neq(a, INVALID_HANDLE_VALUE);
-    cr_assert_eq(count_fds(), before + 3);
+    cr_assert_eq(count_fds(), before + 4);
     cr_assert(CloseHandle(a));
-    cr_assert(CloseHandle(h));
+    cr_assert(CloseHandle(w));
+    cr_assert(CloseHandle(r));
     cr_assert_eq(count_fds(), before, "closing left %d descriptors", count_fds() - before);
+    HANDLE x = op(path, GENERIC_READ, FILE_SHARE_READ, OPEN_EXISTING);
+    cr_assert_neq(x, INVALID_HANDLE_VALUE, "a closed writer's record outlived it");
+    cr_assert(CloseHandle(x));
     cr_assert(CloseHandle(first));
+}
+
+/* A child started with the handle inherited holds the same file object:
+ * the record stays while the child keeps it, after the parent closed. */
+Test(w32share, an_inherited_handle_keeps_the_record)
+{
+    char path[PATH_MAX];
+    make_file("f", path);
+    SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, TRUE };
+    HANDLE h = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ, &sa, OPEN_EXISTING, 0, NULL);
+    cr_assert_neq(h, INVALID_HANDLE_VALUE);
+    int fd = (int)((uintptr_t)h / 4 - 1);
+    int go[2];
+    cr_assert_eq(pipe(go), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) { /* keeps the description, as an exec'd child would */
+        close(go[1]);
+        char c;
+        ssize_t n = read(go[0], &c, 1);
+        (void)fd;
+        _exit(n == 1 ? 0 : 1);
+    }
+    close(go[0]);
+    cr_assert(CloseHandle(h));
+    SetLastError(0);
+    cr_assert_eq(op(path, GENERIC_WRITE, 7, OPEN_EXISTING), INVALID_HANDLE_VALUE,
+                 "the child's copy of the open does not count");
+    cr_assert_eq(GetLastError(), ERROR_SHARING_VIOLATION);
+    cr_assert_eq(write(go[1], "x", 1), 1);
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    HANDLE w = op(path, GENERIC_WRITE, 7, OPEN_EXISTING);
+    cr_assert_neq(w, INVALID_HANDLE_VALUE, "the record outlived the child");
+    cr_assert(CloseHandle(w));
 }
 
 Test(w32share, a_refused_truncating_open_changes_nothing)

@@ -10,10 +10,11 @@
  * Every open of a regular file that has a data access records itself in
  * OFD read locks that every process can see, on six bytes just below the
  * truncation guard's range (truncate.c): one per access it has, one per
- * access it does not share.  The locks are held on a read-only description
- * of its own ("the share description"), so that they live exactly as long
- * as the open (its duplicates share the description, and the kernel drops
- * the locks when the last of them closes, or the process dies).  A new open
+ * access it does not share.  The locks are held on the handle's own open
+ * file description, so that they live exactly as long as the file object
+ * (its duplicates, and the copies a child inherits, share the description;
+ * the kernel drops the locks when the last of them closes, or the process
+ * dies).  A new open
  * places its own locks first and then asks (F_OFD_GETLK, which ignores the
  * asker's own locks) whether another open holds a byte it conflicts with.
  * Two opens that conflict and race would both see each other; each then
@@ -21,10 +22,12 @@
  * one fails, as on Windows, unless they keep racing (then both fail).
  *
  * The traps:
- *   - F_RDLCK needs a readable description: the share description is
- *     opened read-only through /proc/self/fd, whatever the handle's own
- *     access.  A file we may not read (mode 0200) cannot take part: its
- *     opens are not checked and not recorded.
+ *   - F_RDLCK needs a readable description: a write-only handle holds its
+ *     locks on a read-only description of its own, opened through
+ *     /proc/self/fd (one more descriptor, and its duplicates share it; a
+ *     child it is inherited by does not get it).  A file we may not read
+ *     (mode 0200) cannot take part: its write-only opens are not checked
+ *     and not recorded.
  *   - A program's own whole-file fcntl write lock (l_len 0) reaches these
  *     bytes too, and cannot be taken while a Win32 handle of the file is
  *     open, as with the truncation guard.
@@ -68,16 +71,50 @@ static void nap(unsigned attempt)
     nanosleep(&ts, NULL);
 }
 
+/* Places the open's locks on l; 0, or -1 when the file system has none. */
+static int place(int l, unsigned want, unsigned share)
+{
+    for (unsigned b = 0; b < 3; b++) {
+        if ((want & (1u << b)) && lock_byte(l, SHARE_BASE + b) < 0)
+            return -1;
+        if (!(share & (1u << b)) && lock_byte(l, SHARE_BASE + DENIED + b) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void withdraw(int l)
+{
+    struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = SHARE_BASE,
+                        .l_len = 2 * DENIED };
+    fcntl(l, F_OFD_SETLK, &fl);
+}
+
+static int conflicts(int l, unsigned want, unsigned share)
+{
+    for (unsigned b = 0; b < 3; b++) {
+        if ((want & (1u << b)) && held_by_another(l, SHARE_BASE + DENIED + b) != 0)
+            return 1;
+        if (!(share & (1u << b)) && held_by_another(l, SHARE_BASE + b) != 0)
+            return 1;
+    }
+    return 0;
+}
+
 DWORD w32_share_open(int fd, unsigned want, unsigned share, int *sharefd)
 {
     *sharefd = -1;
     struct stat st;
     if (!want || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
         return ERROR_SUCCESS;
-    char proc[40];
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-    for (unsigned attempt = 0; attempt < 4; attempt++) {
-        int l = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    /* The handle's own description when it can hold read locks (its
+     * duplicates and inherited copies are the same file object, and
+     * share it); a read-only one of its own for a write-only handle. */
+    int l = fd;
+    if ((fcntl(fd, F_GETFL) & O_ACCMODE) == O_WRONLY) {
+        char proc[40];
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+        l = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (l < 0)
             return errno == EMFILE || errno == ENFILE ? ERROR_TOO_MANY_OPEN_FILES
                                                       : ERROR_SUCCESS; /* cannot take part */
@@ -87,33 +124,29 @@ DWORD w32_share_open(int fd, unsigned want, unsigned share, int *sharefd)
             if ((l = l3) < 0)
                 return ERROR_TOO_MANY_OPEN_FILES;
         }
-        int ok = 1;
-        for (unsigned b = 0; b < 3 && ok; b++) {
-            if ((want & (1u << b)) && lock_byte(l, SHARE_BASE + b) < 0)
-                ok = 0;
-            if (!(share & (1u << b)) && lock_byte(l, SHARE_BASE + DENIED + b) < 0)
-                ok = 0;
+    }
+    for (unsigned attempt = 0; attempt < 4; attempt++) {
+        if (place(l, want, share) < 0) { /* no OFD locks here: no share modes */
+            withdraw(l);
+            break;
         }
-        if (!ok) { /* no OFD locks on this file system: no share modes */
-            close(l);
+        if (!conflicts(l, want, share)) {
+            if (l != fd)
+                *sharefd = l;
             return ERROR_SUCCESS;
         }
-        int conflict = 0;
-        for (unsigned b = 0; b < 3 && !conflict; b++) {
-            if ((want & (1u << b)) && held_by_another(l, SHARE_BASE + DENIED + b) != 0)
-                conflict = 1;
-            if (!(share & (1u << b)) && held_by_another(l, SHARE_BASE + b) != 0)
-                conflict = 1;
-        }
-        if (!conflict) {
-            *sharefd = l;
-            return ERROR_SUCCESS;
-        }
-        close(l);
+        withdraw(l);
         if (attempt < 3)
             nap(attempt);
+        else {
+            if (l != fd)
+                close(l);
+            return ERROR_SHARING_VIOLATION;
+        }
     }
-    return ERROR_SHARING_VIOLATION;
+    if (l != fd)
+        close(l);
+    return ERROR_SUCCESS;
 }
 
 DWORD w32_share_may_delete(const char *path)
