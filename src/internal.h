@@ -102,6 +102,9 @@ MMF_HIDDEN int mmf__file_reopen(int fd);
  * the file.  Best effort: returns 0 also when the file system has no OFD
  * locks; otherwise a negative code. */
 MMF_HIDDEN int mmf__guard_lock(int fd, uint64_t size);
+/* Records on fd's description (readable) that a writable section maps the
+ * file, for the Win32 layer's share modes; best effort. */
+MMF_HIDDEN void mmf__guard_writer(int fd);
 
 /* ---- the registry of named objects (name.c) ---- */
 

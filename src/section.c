@@ -209,6 +209,8 @@ static int file_section(int fd, uint64_t size, unsigned prot, unsigned flags,
         close(own);
         return rc;
     }
+    if (guarded && (prot & MMF_PAGE_WRITE))
+        mmf__guard_writer(own);
     struct section_args a = { .size = size, .unit = mmf__page_size(), .prot = prot,
                               .flags = flags & ~(MMF_SEC_COMMIT | MMF_SEC_RESERVE),
                               .access = access_for_prot(prot), .file_backed = 1,
@@ -549,6 +551,8 @@ static int attach(struct reg_ref *ref, const struct obj_header *hdr, unsigned ac
             close(fd);
             return rc;
         }
+        if (hdr->prot & MMF_PAGE_WRITE) /* the section is writable, whatever we may do */
+            mmf__guard_writer(fd);
     } else if (!made &&
                (ref->size < mmf__page_size() || ref->size - mmf__page_size() < hdr->size)) {
         /* An entry cut short (by anyone who may write it): its views

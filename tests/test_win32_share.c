@@ -202,3 +202,111 @@ Test(w32share, a_refused_truncating_open_changes_nothing)
     cr_assert_eq(st.st_size, 64, "a refused open cut the file to %lld", (long long)st.st_size);
     cr_assert(CloseHandle(h));
 }
+
+/* Two creators racing for a file that does not exist yet, neither sharing:
+ * one makes it, the other opens it, one of them wins; the loser must never
+ * remove the file the winner now holds. */
+struct create_race {
+    const char *path;
+    pthread_barrier_t go, done;
+    HANDLE got[2];
+};
+
+static void *creator(void *arg)
+{
+    struct create_race *r = arg;
+    static atomic_int next;
+    int me = atomic_fetch_add(&next, 1);
+    for (int i = 0; i < ROUNDS; i++) {
+        pthread_barrier_wait(&r->go);
+        r->got[me] = op(r->path, GENERIC_READ | GENERIC_WRITE, 0, OPEN_ALWAYS);
+        pthread_barrier_wait(&r->done);
+        pthread_barrier_wait(&r->go);
+        pthread_barrier_wait(&r->done);
+    }
+    return NULL;
+}
+
+Test(w32share, a_losing_creator_leaves_the_winners_file)
+{
+    char path[PATH_MAX];
+    tmp_path("race", path);
+    struct create_race r = { .path = path };
+    pthread_barrier_init(&r.go, NULL, 3);
+    pthread_barrier_init(&r.done, NULL, 3);
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        cr_assert_eq(pthread_create(&t[i], NULL, creator, &r), 0);
+    for (int i = 0; i < ROUNDS; i++) {
+        pthread_barrier_wait(&r.go);
+        pthread_barrier_wait(&r.done);
+        int wins = 0;
+        for (int k = 0; k < 2; k++) {
+            if (r.got[k] == INVALID_HANDLE_VALUE)
+                continue;
+            wins++;
+            struct stat st;
+            int fd = (int)((uintptr_t)r.got[k] / 4 - 1);
+            cr_assert_eq(fstat(fd, &st), 0);
+            cr_assert_gt(st.st_nlink, 0, "round %d: the winner holds a removed file", i);
+            CloseHandle(r.got[k]);
+        }
+        cr_assert_leq(wins, 1, "round %d: both exclusive creators won", i);
+        unlink(path);
+        pthread_barrier_wait(&r.go);
+        pthread_barrier_wait(&r.done);
+    }
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+}
+
+/* A program's own whole-file lock over the record bytes hides them: the
+ * file's opens are then not refused (rather than all refused). */
+Test(w32share, a_foreign_whole_file_lock_does_not_refuse_every_open)
+{
+    char path[PATH_MAX];
+    make_file("f", path);
+    int ready[2];
+    cr_assert_eq(pipe(ready), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        close(ready[0]);
+        int fd = open(path, O_RDONLY);
+        struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
+        char c = fd >= 0 && fcntl(fd, F_SETLK, &fl) == 0 ? 'k' : 'x';
+        if (write(ready[1], &c, 1) != 1)
+            _exit(1);
+        for (;;)
+            pause();
+    }
+    close(ready[1]);
+    char c = 0;
+    cr_assert_eq(read(ready[0], &c, 1), 1);
+    cr_assert_eq(c, 'k');
+    HANDLE h = op(path, GENERIC_READ, 7, OPEN_EXISTING);
+    DWORD e = GetLastError();
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    cr_assert_neq(h, INVALID_HANDLE_VALUE, "refused beside a foreign lock: %u", (unsigned)e);
+    cr_assert(CloseHandle(h));
+}
+
+/* FILE_FLAG_DELETE_ON_CLOSE through a symbolic link removes the file that
+ * was opened (Windows follows the link), not the link. */
+Test(w32share, delete_on_close_through_a_link_removes_the_target)
+{
+    char path[PATH_MAX], link[PATH_MAX];
+    make_file("target", path);
+    tmp_path("link", link);
+    cr_assert_eq(symlink(path, link), 0);
+    HANDLE h = CreateFileA(link, GENERIC_READ | GENERIC_WRITE, 7, NULL, OPEN_EXISTING,
+                           FILE_FLAG_DELETE_ON_CLOSE, NULL);
+    cr_assert_neq(h, INVALID_HANDLE_VALUE);
+    cr_assert(CloseHandle(h));
+    cr_assert_eq(access(path, F_OK), -1, "the target outlived its last handle");
+    struct stat st;
+    cr_assert_eq(lstat(link, &st), 0, "the link was removed instead");
+    unlink(link);
+}

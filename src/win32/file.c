@@ -300,6 +300,12 @@ struct w32_delete *w32_delete_new(char *path, int fd)
         return NULL;
     }
     atomic_init(&d->refs, 1);
+    /* The file opened, not a symbolic link that led to it. */
+    char *real = realpath(path, NULL);
+    if (real) {
+        free(path);
+        path = real;
+    }
     d->path = path;
     d->dev = st.st_dev;
     d->ino = st.st_ino;
@@ -387,15 +393,19 @@ static HANDLE create_file(const char *path, DWORD access, DWORD share,
     }
     /* Sharing is checked before anything changes (a truncating
      * disposition must not cut a file it then fails to open). */
+    /* FILE_FLAG_DELETE_ON_CLOSE asks for delete access (Windows adds
+     * DELETE to the rights). */
     unsigned want = ((bits & (W32_FILE_R | W32_FILE_X)) ? SHARE_R : 0) |
                     ((bits & W32_FILE_W) ? SHARE_W : 0) |
-                    ((access & (DELETE | GENERIC_ALL)) ? SHARE_D : 0);
+                    ((access & (DELETE | GENERIC_ALL)) || (fl & FILE_FLAG_DELETE_ON_CLOSE)
+                         ? SHARE_D : 0);
     int sharefd = -1;
     DWORD se = w32_share_open(fd, want, share & (SHARE_R | SHARE_W | SHARE_D), &sharefd);
     if (se != ERROR_SUCCESS) {
+        /* Never removed here even if this call made it: a violation
+         * means another open holds this very file (it came between our
+         * create and our check), and the file is its now. */
         close(fd);
-        if (!existed)
-            unlink(path);
         w32_set(se);
         return INVALID_HANDLE_VALUE;
     }
@@ -1090,8 +1100,14 @@ HFILE WINAPI OpenFile(LPCSTR lpFileName, LPOFSTRUCT lpReOpenBuff, UINT uStyle)
               : (uStyle & 3) == OF_READWRITE ? GENERIC_READ | GENERIC_WRITE
                                              : GENERIC_READ;
     }
-    HANDLE h = CreateFileA(lpFileName, acc, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, disp,
-                           FILE_ATTRIBUTE_NORMAL, NULL);
+    /* The OF_SHARE_* modes as CreateFile share modes (as Wine maps them). */
+    DWORD share = FILE_SHARE_READ | FILE_SHARE_WRITE;
+    switch (uStyle & 0x70) {
+    case OF_SHARE_EXCLUSIVE:  share = 0; break;
+    case OF_SHARE_DENY_WRITE: share = FILE_SHARE_READ; break;
+    case OF_SHARE_DENY_READ:  share = FILE_SHARE_WRITE; break;
+    }
+    HANDLE h = CreateFileA(lpFileName, acc, share, NULL, disp, FILE_ATTRIBUTE_NORMAL, NULL);
     if (h == INVALID_HANDLE_VALUE)
         return of_fail(lpReOpenBuff, GetLastError());
     if (uStyle & OF_EXIST) /* only asked whether it opens */

@@ -28,9 +28,10 @@
  *     child it is inherited by does not get it).  A file we may not read
  *     (mode 0200) cannot take part: its write-only opens are not checked
  *     and not recorded.
- *   - A program's own whole-file fcntl write lock (l_len 0) reaches these
- *     bytes too, and cannot be taken while a Win32 handle of the file is
- *     open, as with the truncation guard.
+ *   - A program's own whole-file fcntl lock (l_len 0) reaches these bytes
+ *     too: a write lock cannot be taken while a Win32 handle of the file is
+ *     open, as with the truncation guard; and any such lock hides the
+ *     records under it, so share modes are not enforced while it is held.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +44,9 @@
 
 #define SHARE_BASE (((off_t)1 << 62) - 8)
 #define DENIED 3 /* the "does not share" byte of an access: its own + 3 */
+/* Held by every description of a writable file section (truncate.c,
+ * mmf__guard_writer): Windows' FILE_MAPPING_WRITE. */
+#define MAPPED_WRITER (SHARE_BASE + 6)
 
 /* 0: locked; -1: no OFD locks here, or another failure. */
 static int lock_byte(int fd, off_t at)
@@ -51,13 +55,19 @@ static int lock_byte(int fd, off_t at)
     return fcntl(fd, F_OFD_SETLK, &fl) == 0 ? 0 : -1;
 }
 
-/* Whether another description holds byte `at`; -1 if it cannot tell. */
+/* Whether another open holds byte `at` as a record: an OFD lock within
+ * the record bytes (the kernel merges one description's adjacent bytes
+ * into one lock).  A lock of another kind over it (a program's own
+ * whole-file fcntl lock, say) hides what is behind it: F_OFD_GETLK names
+ * only one conflicting lock.  Such a byte counts as free — share modes are
+ * then not enforced on that file — rather than refusing every open of it. */
 static int held_by_another(int fd, off_t at)
 {
     struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = at, .l_len = 1 };
-    if (fcntl(fd, F_OFD_GETLK, &fl) < 0)
-        return -1;
-    return fl.l_type != F_UNLCK;
+    if (fcntl(fd, F_OFD_GETLK, &fl) < 0 || fl.l_type == F_UNLCK)
+        return 0;
+    return fl.l_pid == -1 && fl.l_start >= SHARE_BASE && fl.l_len > 0 &&
+           fl.l_start + fl.l_len <= SHARE_BASE + 7;
 }
 
 static void nap(unsigned attempt)
@@ -105,7 +115,13 @@ DWORD w32_share_open(int fd, unsigned want, unsigned share, int *sharefd)
 {
     *sharefd = -1;
     struct stat st;
-    if (!want || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+        return ERROR_SUCCESS;
+    /* A writable mapping of the file refuses every open that does not
+     * share writing, even one with no access (Windows, Wine). */
+    if (!(share & SHARE_W) && held_by_another(fd, MAPPED_WRITER))
+        return ERROR_SHARING_VIOLATION;
+    if (!want)
         return ERROR_SUCCESS;
     /* The handle's own description when it can hold read locks (its
      * duplicates and inherited copies are the same file object, and

@@ -106,6 +106,94 @@ int main(int argc, char **argv)
     res("spawn_after", t_spawn(args, FALSE, &pi));
     printf("child read after close: %lu\n", UL(t_join(&pi)));
 
+    /* A writable mapping is a writer while it exists, after its file
+     * handle closed too: an open that does not share writing is refused,
+     * even one with no access; a read-only mapping is not. */
+    HANDLE f = op(p, GENERIC_READ | GENERIC_WRITE, T_SHARE_ALL);
+    HANDLE m = CreateFileMappingA(f, NULL, PAGE_READWRITE, 0, 16, NULL);
+    void *v = m ? MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0) : NULL;
+    res("writable_mapping", m && v);
+    CloseHandle(f);
+    SetLastError(BADLE);
+    HANDLE r = op(p, GENERIC_READ, FILE_SHARE_READ);
+    res_err("read_beside_writable_mapping", r != INVALID_HANDLE_VALUE);
+    if (r != INVALID_HANDLE_VALUE)
+        CloseHandle(r);
+    SetLastError(BADLE);
+    r = op(p, 0, 0);
+    res_err("no_access_beside_writable_mapping", r != INVALID_HANDLE_VALUE);
+    if (r != INVALID_HANDLE_VALUE)
+        CloseHandle(r);
+    r = op(p, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE);
+    res("read_sharing_write_beside_it", r != INVALID_HANDLE_VALUE);
+    if (r != INVALID_HANDLE_VALUE)
+        CloseHandle(r);
+    if (v)
+        UnmapViewOfFile(v);
+    if (m)
+        CloseHandle(m);
+    r = op(p, GENERIC_READ, FILE_SHARE_READ);
+    res("read_after_the_mapping", r != INVALID_HANDLE_VALUE);
+    if (r != INVALID_HANDLE_VALUE)
+        CloseHandle(r);
+    f = op(p, GENERIC_READ, T_SHARE_ALL);
+    m = CreateFileMappingA(f, NULL, PAGE_READONLY, 0, 16, NULL);
+    CloseHandle(f);
+    r = op(p, GENERIC_READ, FILE_SHARE_READ);
+    res("read_beside_read_only_mapping", m && r != INVALID_HANDLE_VALUE);
+    if (r != INVALID_HANDLE_VALUE)
+        CloseHandle(r);
+    if (m)
+        CloseHandle(m);
+
+    /* OpenFile's OF_SHARE_* modes are share modes. */
+    OFSTRUCT of;
+    HFILE hf = OpenFile(p, &of, OF_READ | OF_SHARE_EXCLUSIVE);
+    res("openfile_exclusive", hf != HFILE_ERROR);
+    SetLastError(BADLE);
+    r = op(p, GENERIC_READ, T_SHARE_ALL);
+    res_err("read_beside_exclusive_openfile", r != INVALID_HANDLE_VALUE);
+    if (r != INVALID_HANDLE_VALUE)
+        CloseHandle(r);
+    if (hf != HFILE_ERROR)
+        CloseHandle((HANDLE)(INT_PTR)hf);
+    hf = OpenFile(p, &of, OF_READ | OF_SHARE_DENY_WRITE);
+    SetLastError(BADLE);
+    r = op(p, GENERIC_WRITE, T_SHARE_ALL);
+    res_err("write_beside_deny_write_openfile", r != INVALID_HANDLE_VALUE);
+    if (r != INVALID_HANDLE_VALUE)
+        CloseHandle(r);
+    r = op(p, GENERIC_READ, T_SHARE_ALL);
+    res("read_beside_deny_write_openfile", r != INVALID_HANDLE_VALUE);
+    if (r != INVALID_HANDLE_VALUE)
+        CloseHandle(r);
+    if (hf != HFILE_ERROR)
+        CloseHandle((HANDLE)(INT_PTR)hf);
+
+    /* FILE_FLAG_DELETE_ON_CLOSE asks for delete access. */
+    char q[MAX_PATH];
+    t_path(q, sizeof q, "share_doc");
+    f = CreateFileA(q, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+                    CREATE_ALWAYS, FILE_FLAG_DELETE_ON_CLOSE, NULL);
+    res("delete_on_close_open", f != INVALID_HANDLE_VALUE);
+    SetLastError(BADLE);
+    r = op(q, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE);
+    res_err("open_not_sharing_delete_beside_it", r != INVALID_HANDLE_VALUE);
+    if (r != INVALID_HANDLE_VALUE)
+        CloseHandle(r);
+    CloseHandle(f); /* and so the file goes */
+    t_make_file(q, 16);
+    f = op(q, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE); /* a holder not sharing delete */
+    SetLastError(BADLE);
+    r = CreateFileA(q, GENERIC_READ, T_SHARE_ALL, NULL, OPEN_EXISTING,
+                    FILE_FLAG_DELETE_ON_CLOSE, NULL);
+    res_err("delete_on_close_beside_a_holder", r != INVALID_HANDLE_VALUE);
+    if (r != INVALID_HANDLE_VALUE)
+        CloseHandle(r);
+    if (f != INVALID_HANDLE_VALUE)
+        CloseHandle(f);
+    DeleteFileA(q);
+
     /* DeleteFile opens for delete: an open that does not share it stops
      * it; without the open it goes. */
     h = op(p, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE);
