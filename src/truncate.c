@@ -62,8 +62,9 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "lockbytes.h"
 
-#define GUARD_MARK ((uint64_t)1 << 62) /* where the recorded sizes start */
+#define GUARD_MARK MMF_LOCK_GUARD /* where the recorded sizes start (lockbytes.h) */
 #define GUARD_SPAN ((uint64_t)1 << 62) /* the largest size a lock records */
 
 /* A second open file description of fd's file, opened with `flags`, or a
@@ -122,16 +123,9 @@ static int locks_unsupported(int rc)
     return rc == -EINVAL || rc == -ENOLCK || rc == -EOPNOTSUPP || rc == -ENOSYS;
 }
 
-/* A byte of the Win32 layer's share records (src/win32/share.c: eight
- * bytes below the guard, this one the sixth after them): held by every
- * description of a writable file section, it stands for Windows'
- * FILE_MAPPING_WRITE, which makes a new open of the file that does not
- * share writing fail, even one with no access at all. */
-#define MAPPED_WRITER (GUARD_MARK - 8 + 6)
-
 void mmf__guard_writer(int fd)
 {
-    (void)ofd_lock(fd, F_OFD_SETLK, F_RDLCK, MAPPED_WRITER, 1); /* best effort */
+    (void)ofd_lock(fd, F_OFD_SETLK, F_RDLCK, MMF_LOCK_MAPPED_WRITER, 1); /* best effort */
 }
 
 int mmf__guard_lock(int fd, uint64_t size)

@@ -66,20 +66,26 @@ Test(w32share, a_killed_holder_lifts_its_record)
 
 #define ROUNDS 200
 
+/* Two threads open the same path at once, exclusively (share 0), ROUNDS
+ * times with disposition disp; after each round the main thread looks at
+ * both results (look(), which may also remove the file), and the winners
+ * close.  Returns the rounds that had exactly one winner; two winners in a
+ * round fail the test. */
 struct race {
     const char *path;
+    DWORD disp;
     pthread_barrier_t go, done;
     HANDLE got[2];
+    atomic_int next;
 };
 
 static void *racer(void *arg)
 {
     struct race *r = arg;
-    static atomic_int next;
-    int me = atomic_fetch_add(&next, 1);
+    int me = atomic_fetch_add(&r->next, 1);
     for (int i = 0; i < ROUNDS; i++) {
         pthread_barrier_wait(&r->go);
-        r->got[me] = op(r->path, GENERIC_READ | GENERIC_WRITE, 0, OPEN_EXISTING);
+        r->got[me] = op(r->path, GENERIC_READ | GENERIC_WRITE, 0, r->disp);
         pthread_barrier_wait(&r->done);
         pthread_barrier_wait(&r->go); /* the main thread has looked */
         if (r->got[me] != INVALID_HANDLE_VALUE)
@@ -89,31 +95,62 @@ static void *racer(void *arg)
     return NULL;
 }
 
-Test(w32share, racing_exclusive_opens_never_both_win)
+static int race(const char *path, DWORD disp, void (*look)(const struct race *, int round))
 {
-    char path[PATH_MAX];
-    make_file("f", path);
-    struct race r = { .path = path };
+    struct race r = { .path = path, .disp = disp };
     pthread_barrier_init(&r.go, NULL, 3);
     pthread_barrier_init(&r.done, NULL, 3);
     pthread_t t[2];
     for (int i = 0; i < 2; i++)
         cr_assert_eq(pthread_create(&t[i], NULL, racer, &r), 0);
-    int one = 0, none = 0;
+    int one = 0;
     for (int i = 0; i < ROUNDS; i++) {
         pthread_barrier_wait(&r.go);
         pthread_barrier_wait(&r.done);
         int wins = (r.got[0] != INVALID_HANDLE_VALUE) + (r.got[1] != INVALID_HANDLE_VALUE);
         cr_assert_lt(wins, 2, "round %d: both exclusive opens succeeded", i);
         one += wins == 1;
-        none += wins == 0;
+        if (look)
+            look(&r, i);
         pthread_barrier_wait(&r.go);
         pthread_barrier_wait(&r.done);
+        if (disp != OPEN_EXISTING)
+            unlink(path); /* the next round creates it again */
     }
     for (int i = 0; i < 2; i++)
         pthread_join(t[i], NULL);
-    cr_log_info("%d rounds with one winner, %d with none", one, none);
+    return one;
+}
+
+Test(w32share, racing_exclusive_opens_never_both_win)
+{
+    char path[PATH_MAX];
+    make_file("f", path);
+    int one = race(path, OPEN_EXISTING, NULL);
+    cr_log_info("%d of %d rounds with one winner", one, ROUNDS);
     cr_assert_gt(one, ROUNDS / 2, "only %d of %d rounds had a winner", one, ROUNDS);
+}
+
+/* Two creators racing for a file that does not exist yet, neither sharing:
+ * one makes it, the other opens it, one of them wins; the loser must never
+ * remove the file the winner now holds. */
+static void winner_holds_a_linked_file(const struct race *r, int round)
+{
+    for (int k = 0; k < 2; k++) {
+        if (r->got[k] == INVALID_HANDLE_VALUE)
+            continue;
+        struct stat st;
+        int fd = (int)((uintptr_t)r->got[k] / 4 - 1);
+        cr_assert_eq(fstat(fd, &st), 0);
+        cr_assert_gt(st.st_nlink, 0, "round %d: the winner holds a removed file", round);
+    }
+}
+
+Test(w32share, a_losing_creator_leaves_the_winners_file)
+{
+    char path[PATH_MAX];
+    tmp_path("race", path);
+    race(path, OPEN_ALWAYS, winner_holds_a_linked_file);
 }
 
 /* The record lives on the handle's own description; only a write-only
@@ -201,63 +238,6 @@ Test(w32share, a_refused_truncating_open_changes_nothing)
     cr_assert_eq(stat(path, &st), 0);
     cr_assert_eq(st.st_size, 64, "a refused open cut the file to %lld", (long long)st.st_size);
     cr_assert(CloseHandle(h));
-}
-
-/* Two creators racing for a file that does not exist yet, neither sharing:
- * one makes it, the other opens it, one of them wins; the loser must never
- * remove the file the winner now holds. */
-struct create_race {
-    const char *path;
-    pthread_barrier_t go, done;
-    HANDLE got[2];
-};
-
-static void *creator(void *arg)
-{
-    struct create_race *r = arg;
-    static atomic_int next;
-    int me = atomic_fetch_add(&next, 1);
-    for (int i = 0; i < ROUNDS; i++) {
-        pthread_barrier_wait(&r->go);
-        r->got[me] = op(r->path, GENERIC_READ | GENERIC_WRITE, 0, OPEN_ALWAYS);
-        pthread_barrier_wait(&r->done);
-        pthread_barrier_wait(&r->go);
-        pthread_barrier_wait(&r->done);
-    }
-    return NULL;
-}
-
-Test(w32share, a_losing_creator_leaves_the_winners_file)
-{
-    char path[PATH_MAX];
-    tmp_path("race", path);
-    struct create_race r = { .path = path };
-    pthread_barrier_init(&r.go, NULL, 3);
-    pthread_barrier_init(&r.done, NULL, 3);
-    pthread_t t[2];
-    for (int i = 0; i < 2; i++)
-        cr_assert_eq(pthread_create(&t[i], NULL, creator, &r), 0);
-    for (int i = 0; i < ROUNDS; i++) {
-        pthread_barrier_wait(&r.go);
-        pthread_barrier_wait(&r.done);
-        int wins = 0;
-        for (int k = 0; k < 2; k++) {
-            if (r.got[k] == INVALID_HANDLE_VALUE)
-                continue;
-            wins++;
-            struct stat st;
-            int fd = (int)((uintptr_t)r.got[k] / 4 - 1);
-            cr_assert_eq(fstat(fd, &st), 0);
-            cr_assert_gt(st.st_nlink, 0, "round %d: the winner holds a removed file", i);
-            CloseHandle(r.got[k]);
-        }
-        cr_assert_leq(wins, 1, "round %d: both exclusive creators won", i);
-        unlink(path);
-        pthread_barrier_wait(&r.go);
-        pthread_barrier_wait(&r.done);
-    }
-    for (int i = 0; i < 2; i++)
-        pthread_join(t[i], NULL);
 }
 
 /* A program's own whole-file lock over the record bytes hides them: the

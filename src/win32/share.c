@@ -40,13 +40,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lockbytes.h"
 #include "w32.h"
 
-#define SHARE_BASE (((off_t)1 << 62) - 8)
-#define DENIED 3 /* the "does not share" byte of an access: its own + 3 */
-/* Held by every description of a writable file section (truncate.c,
- * mmf__guard_writer): Windows' FILE_MAPPING_WRITE. */
-#define MAPPED_WRITER (SHARE_BASE + 6)
+/* The bytes (lockbytes.h); MAPPED_WRITER is held by every description of a
+ * writable file section (truncate.c, mmf__guard_writer). */
+#define SHARE_BASE ((off_t)MMF_LOCK_SHARE)
+#define DENIED MMF_LOCK_SHARE_DENIED
+#define MAPPED_WRITER ((off_t)MMF_LOCK_MAPPED_WRITER)
 
 /* 0: locked; -1: no OFD locks here, or another failure. */
 static int lock_byte(int fd, off_t at)
@@ -67,7 +68,7 @@ static int held_by_another(int fd, off_t at)
     if (fcntl(fd, F_OFD_GETLK, &fl) < 0 || fl.l_type == F_UNLCK)
         return 0;
     return fl.l_pid == -1 && fl.l_start >= SHARE_BASE && fl.l_len > 0 &&
-           fl.l_start + fl.l_len <= SHARE_BASE + 7;
+           fl.l_start + fl.l_len <= SHARE_BASE + MMF_LOCK_SHARE_BYTES;
 }
 
 static void nap(unsigned attempt)
