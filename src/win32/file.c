@@ -392,8 +392,8 @@ static HANDLE create_file(const char *path, DWORD access, DWORD share,
         return INVALID_HANDLE_VALUE;
     }
     /* Sharing is checked before anything changes (a truncating
-     * disposition must not cut a file it then fails to open). */
-    /* FILE_FLAG_DELETE_ON_CLOSE asks for delete access (Windows adds
+     * disposition must not cut a file it then fails to open).
+     * FILE_FLAG_DELETE_ON_CLOSE asks for delete access (Windows adds
      * DELETE to the rights). */
     unsigned want = ((bits & (W32_FILE_R | W32_FILE_X)) ? SHARE_R : 0) |
                     ((bits & W32_FILE_W) ? SHARE_W : 0) |
