@@ -725,10 +725,20 @@ int mmf__reg_reopen(const struct reg_ref *ref, int flags)
          * user), and our own is still reached through the hold; if it is
          * ours that denies, /proc denies the same. */
     }
-    char proc[64];
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", ref->lockfd);
-    int fd = open(proc, flags | O_CLOEXEC);
-    return fd < 0 ? -errno : fd;
+    /* Under the holds' lock: at exit, another thread's release_at_exit
+     * closes the hold's descriptor (and marks it -1), and its number could
+     * otherwise be reused under us. */
+    pthread_mutex_lock(&holds_lock);
+    int fd = -EBADF;
+    if (ref->lockfd >= 0) {
+        char proc[64];
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", ref->lockfd);
+        fd = open(proc, flags | O_CLOEXEC);
+        if (fd < 0)
+            fd = -errno;
+    }
+    pthread_mutex_unlock(&holds_lock);
+    return fd;
 }
 
 /* A directory stream of its own over dirfd (readdir must not move the
