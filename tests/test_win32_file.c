@@ -7,19 +7,13 @@
  */
 #include "helpers.h"
 
-#include "win32/windows.h"
+#include "w32_helpers.h"
 
 TestSuite(w32file, .fini = tmp_cleanup, .timeout = 30);
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
 /* ------------------------------------------------------------------ */
-
-/* The descriptor a handle value stands for ((fd + 1) * 4, see w32.h). */
-static int fd_of_handle(HANDLE h)
-{
-    return (int)((uintptr_t)h / 4 - 1);
-}
 
 /* Shares everything: the tests open the same file more than once. */
 #define SHARE_ALL (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)

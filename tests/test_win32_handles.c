@@ -11,14 +11,9 @@
 
 #include "helpers.h"
 
-#include "win32/windows.h"
+#include "w32_helpers.h"
 
 TestSuite(w32handles, .fini = test_cleanup, .timeout = 30);
-
-static int fd_of_handle(HANDLE h)
-{
-    return (int)((uintptr_t)h / 4 - 1);
-}
 
 /* Whether fd is a duplicate of the layer's original ("mmf-handle-number"). */
 static int is_placeholder(int fd)

@@ -12,7 +12,7 @@
 
 #include "helpers.h"
 
-#include "win32/windows.h"
+#include "w32_helpers.h"
 
 TestSuite(w32share, .fini = tmp_cleanup, .timeout = 60);
 
@@ -140,8 +140,7 @@ static void winner_holds_a_linked_file(const struct race *r, int round)
         if (r->got[k] == INVALID_HANDLE_VALUE)
             continue;
         struct stat st;
-        int fd = (int)((uintptr_t)r->got[k] / 4 - 1);
-        cr_assert_eq(fstat(fd, &st), 0);
+        cr_assert_eq(fstat(fd_of_handle(r->got[k]), &st), 0);
         cr_assert_gt(st.st_nlink, 0, "round %d: the winner holds a removed file", round);
     }
 }
@@ -195,7 +194,6 @@ Test(w32share, an_inherited_handle_keeps_the_record)
     SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, TRUE };
     HANDLE h = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ, &sa, OPEN_EXISTING, 0, NULL);
     cr_assert_neq(h, INVALID_HANDLE_VALUE);
-    int fd = (int)((uintptr_t)h / 4 - 1);
     int go[2];
     cr_assert_eq(pipe(go), 0);
     fflush(NULL);
@@ -205,7 +203,6 @@ Test(w32share, an_inherited_handle_keeps_the_record)
         close(go[1]);
         char c;
         ssize_t n = read(go[0], &c, 1);
-        (void)fd;
         _exit(n == 1 ? 0 : 1);
     }
     close(go[0]);

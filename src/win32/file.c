@@ -326,17 +326,24 @@ struct w32_delete *w32_delete_ref(struct w32_delete *d)
     return d;
 }
 
-void w32_delete_put(struct w32_delete *d)
+/* Takes the record off the live list and frees it, removing its file
+ * first when asked. */
+static void delete_release(struct w32_delete *d, int remove)
 {
-    if (!d || atomic_fetch_sub(&d->refs, 1) != 1)
-        return;
     pthread_mutex_lock(&del_lock);
     d->prev->next = d->next;
     d->next->prev = d->prev;
     pthread_mutex_unlock(&del_lock);
-    delete_file(d);
+    if (remove)
+        delete_file(d);
     free(d->path);
     free(d);
+}
+
+void w32_delete_put(struct w32_delete *d)
+{
+    if (d && atomic_fetch_sub(&d->refs, 1) == 1)
+        delete_release(d, 1);
 }
 
 /* Wraps a descriptor in a handle; on failure everything is released and
@@ -363,12 +370,10 @@ static HANDLE file_handle(int fd, DWORD bits, char *delete_path, int sharefd, DW
         close(fd);
         if (sharefd >= 0)
             close(sharefd);
-        if (del) {
-            del->path[0] = '\0';
-            w32_delete_put(del);
-        } else {
+        if (del)
+            delete_release(del, 0); /* the only reference: no handle was made */
+        else
             free(delete_path);
-        }
         free(f);
         return INVALID_HANDLE_VALUE;
     }
